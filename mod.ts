@@ -1,0 +1,49 @@
+/**
+ * denomosh: the core of a Deno-native mosh, wire-compatible with mosh 1.4.0.
+ *
+ * The core is pure: it holds no sockets, timers or processes. Programs drive it with the
+ * time and with datagrams; see `server/`, `client/` and `cli/` for the I/O shells.
+ *
+ * @module
+ */
+
+export { NONCE_BYTES, Ocb, TAG_BYTES } from "./core/crypto/ocb.ts";
+export { Aes128, type AesBackend } from "./core/crypto/aes.ts";
+export { Base64Key, KeyError } from "./core/crypto/key.ts";
+export {
+  DATAGRAM_OVERHEAD,
+  DatagramCodec,
+  Direction,
+  NO_TIMESTAMP,
+  type Packet,
+  RECEIVE_MTU,
+  timestamp16,
+} from "./core/network/datagram.ts";
+export {
+  decodeFragment,
+  encodeFragment,
+  type Fragment,
+  FragmentAssembly,
+  Fragmenter,
+  MTU_FALLBACK,
+  MTU_IPV4,
+  MTU_IPV6,
+} from "./core/network/fragment.ts";
+export { compress, decompress, MAX_INFLATED_BYTES } from "./core/network/compressor.ts";
+export {
+  decodeInstruction,
+  encodeInstruction,
+  type Instruction,
+  PROTOCOL_VERSION,
+} from "./core/network/instruction.ts";
+export { DropCounter, type DropReason } from "./core/network/drop.ts";
+export {
+  decodeUserMessage,
+  encodeUserMessage,
+  type UserInstruction,
+} from "./core/statesync/user_message.ts";
+export {
+  decodeHostMessage,
+  encodeHostMessage,
+  type HostInstruction,
+} from "./core/statesync/host_message.ts";
