@@ -47,8 +47,12 @@ export interface UdpEndpointOptions {
   clientBindHost?: string;
   /** Called after each datagram that brought a new peer state. */
   onRemoteState?: () => void;
+  /** Called before each tick, e.g. to bring the local state up to date. */
+  beforeTick?: (now: number) => void;
   /** Called after every serviced event, e.g. to redraw or check for exit. */
   onService?: () => void;
+  /** Milliseconds until the program's own timers need a service (default: none). */
+  wakeAfter?: (now: number) => number;
   /** The clock; tests may pass their own. */
   now?: () => number;
 }
@@ -87,11 +91,16 @@ export class UdpEndpoint<My extends SyncState<My>, Remote extends SyncState<Remo
     if (this.#closed) return;
     const now = this.#now();
     this.#reconcileSockets();
+    this.#options.beforeTick?.(now);
     for (const out of this.transport.tick(now)) this.#send(out.socket, out.to, out.data);
     this.#reconcileSockets();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    const wait = this.transport.waitTime(this.#now());
+    const later = this.#now();
+    const wait = Math.min(
+      this.transport.waitTime(later),
+      this.#options.wakeAfter?.(later) ?? Infinity,
+    );
     if (Number.isFinite(wait)) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
@@ -99,6 +108,11 @@ export class UdpEndpoint<My extends SyncState<My>, Remote extends SyncState<Remo
       }, Math.max(0, wait));
     }
     this.#options.onService?.();
+  }
+
+  /** Whether {@link close} was called. */
+  get closed(): boolean {
+    return this.#closed;
   }
 
   /** Closes every socket and stops the timer. */

@@ -1,0 +1,224 @@
+/**
+ * The `mosh` command line, parsed as mosh 1.4.0's Perl wrapper parses it with Getopt::Long:
+ * options may come before or after the host (permute), long options take `--name=value` or
+ * `--name value`, may be shortened to any unique prefix, and may be spelt with one dash;
+ * `--no-X` negates the negatable ones; `--` ends the options. So `mosh host ls -la` fails on
+ * `-la` and `mosh -- host ls -la` works, exactly as with mosh.
+ *
+ * @module
+ */
+
+/** Every `mosh` option. */
+export interface MoshOptions {
+  client: string;
+  server: string;
+  predict?: string;
+  predictOverwrite: boolean;
+  family: string;
+  port?: string;
+  bindServer?: string;
+  ssh: string[];
+  sshPty: boolean;
+  init: boolean;
+  local: boolean;
+  remoteIp: string;
+  fakeProxy: boolean;
+  help: boolean;
+  version: boolean;
+  /** `[user@]host` and the remote command. */
+  operands: string[];
+}
+
+type Spec = {
+  name: string;
+  arg: boolean;
+  negatable?: boolean;
+  set: (o: MoshOptions, v: string | boolean) => void;
+};
+
+const SPECS: Spec[] = [
+  { name: "client", arg: true, set: (o, v) => (o.client = v as string) },
+  { name: "server", arg: true, set: (o, v) => (o.server = v as string) },
+  { name: "predict", arg: true, set: (o, v) => (o.predict = v as string) },
+  {
+    name: "predict-overwrite",
+    arg: false,
+    negatable: true,
+    set: (o, v) => (o.predictOverwrite = v as boolean),
+  },
+  { name: "o", arg: false, negatable: true, set: (o, v) => (o.predictOverwrite = v as boolean) },
+  { name: "port", arg: true, set: (o, v) => (o.port = v as string) },
+  { name: "p", arg: true, set: (o, v) => (o.port = v as string) },
+  { name: "a", arg: false, set: (o) => (o.predict = "always") },
+  { name: "n", arg: false, set: (o) => (o.predict = "never") },
+  { name: "family", arg: true, set: (o, v) => (o.family = v as string) },
+  { name: "4", arg: false, set: (o) => (o.family = "inet") },
+  { name: "6", arg: false, set: (o) => (o.family = "inet6") },
+  { name: "ssh", arg: true, set: (o, v) => (o.ssh = shellWords(v as string)) },
+  { name: "ssh-pty", arg: false, negatable: true, set: (o, v) => (o.sshPty = v as boolean) },
+  { name: "init", arg: false, negatable: true, set: (o, v) => (o.init = v as boolean) },
+  { name: "local", arg: false, set: (o) => (o.local = true) },
+  { name: "help", arg: false, set: (o) => (o.help = true) },
+  { name: "version", arg: false, set: (o) => (o.version = true) },
+  { name: "fake-proxy", arg: false, negatable: true, set: (o, v) => (o.fakeProxy = v as boolean) },
+  { name: "bind-server", arg: true, set: (o, v) => (o.bindServer = v as string) },
+  { name: "experimental-remote-ip", arg: true, set: (o, v) => (o.remoteIp = v as string) },
+];
+
+/** Splits a string into words as a POSIX shell would (quotes and backslashes; no expansion). */
+export function shellWords(s: string): string[] {
+  const words: string[] = [];
+  let word = "", inWord = false, quote: "'" | '"' | "" = "";
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (quote === "'") {
+      if (c === "'") quote = "";
+      else word += c;
+    } else if (quote === '"') {
+      if (c === '"') quote = "";
+      else if (c === "\\" && i + 1 < s.length && '"\\$`\n'.includes(s[i + 1])) word += s[++i];
+      else word += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      inWord = true;
+    } else if (c === "\\" && i + 1 < s.length) {
+      word += s[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(word);
+      word = "";
+      inWord = false;
+    } else {
+      word += c;
+      inWord = true;
+    }
+  }
+  if (quote) throw new Error(`unmatched ${quote} in ${JSON.stringify(s)}`);
+  if (inWord) words.push(word);
+  return words;
+}
+
+/** Quotes words for a POSIX shell the way mosh does: each in single quotes. */
+export function shellQuote(words: string[]): string {
+  return words.map((w) => `'${w.replaceAll("'", "'\\''")}'`).join(" ");
+}
+
+/** Finds the option a name (possibly abbreviated, possibly `no`-prefixed) stands for. */
+function lookup(name: string): { spec: Spec; value?: boolean } | string {
+  const exact = SPECS.find((s) => s.name === name);
+  if (exact) return { spec: exact };
+  for (const prefix of ["no-", "no"]) {
+    if (name.startsWith(prefix)) {
+      const base = name.slice(prefix.length);
+      const neg = SPECS.filter((s) => s.negatable && (s.name === base || s.name.startsWith(base)));
+      const exactNeg = neg.find((s) => s.name === base);
+      if (exactNeg) return { spec: exactNeg, value: false };
+      if (neg.length === 1 && base.length > 0) return { spec: neg[0], value: false };
+    }
+  }
+  const candidates = SPECS.filter((s) => s.name.length > 1 && s.name.startsWith(name));
+  if (candidates.length === 1) return { spec: candidates[0] };
+  if (candidates.length > 1) {
+    return `Option ${name} is ambiguous (${candidates.map((c) => c.name).join(", ")})`;
+  }
+  return `Unknown option: ${name}`;
+}
+
+/**
+ * Parses `mosh`'s arguments.
+ * @returns the options, or the error Getopt::Long would print (then usage, exit 1)
+ */
+export function parseMoshArgs(args: string[]): MoshOptions | { error: string } {
+  const o: MoshOptions = {
+    client: "mosh-client",
+    server: "mosh-server",
+    predictOverwrite: false,
+    family: "prefer-inet",
+    ssh: ["ssh"],
+    sshPty: true,
+    init: true,
+    local: false,
+    remoteIp: "proxy",
+    fakeProxy: false,
+    help: false,
+    version: false,
+    operands: [],
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--") {
+      o.operands.push(...args.slice(i + 1));
+      break;
+    }
+    if (!a.startsWith("-") || a === "-") {
+      o.operands.push(a);
+      continue;
+    }
+    const body = a.replace(/^--?/, "");
+    const eq = body.indexOf("=");
+    const name = eq >= 0 ? body.slice(0, eq) : body;
+    const found = lookup(name);
+    if (typeof found === "string") return { error: found };
+    const { spec } = found;
+    if (spec.arg) {
+      let value: string;
+      if (eq >= 0) value = body.slice(eq + 1);
+      else if (i + 1 < args.length) value = args[++i];
+      else return { error: `Option ${name} requires an argument` };
+      try {
+        spec.set(o, value);
+      } catch (e) {
+        return { error: `Option ${name}: ${e instanceof Error ? e.message : e}` };
+      }
+    } else {
+      if (eq >= 0) return { error: `Option ${name} does not take an argument` };
+      spec.set(o, found.value ?? true);
+    }
+  }
+  return o;
+}
+
+/** The locale variables mosh forwards to the server, in its order. */
+export const LOCALE_VARS = [
+  "LANG",
+  "LANGUAGE",
+  "LC_CTYPE",
+  "LC_NUMERIC",
+  "LC_TIME",
+  "LC_COLLATE",
+  "LC_MONETARY",
+  "LC_MESSAGES",
+  "LC_PAPER",
+  "LC_NAME",
+  "LC_ADDRESS",
+  "LC_TELEPHONE",
+  "LC_MEASUREMENT",
+  "LC_IDENTIFICATION",
+  "LC_ALL",
+];
+
+/**
+ * Validates a `-p` request as mosh's wrapper does.
+ * @returns null when fine, else the message mosh dies with
+ */
+export function checkPortRequest(argv0: string, request: string): string | null {
+  const m = /^(\d+)(:(\d+))?$/.exec(request);
+  if (!m) return `${argv0}: Server-side port or range (${request}) is not valid.`;
+  const low = Number(m[1]);
+  if (low < 0 || low > 65535) {
+    return `${argv0}: Server-side (low) port (${low}) must be within valid range [0..65535].`;
+  }
+  if (m[3] !== undefined) {
+    const high = Number(m[3]);
+    if (high <= 0 || high > 65535) {
+      return `${argv0}: Server-side high port (${high}) must be within valid range [1..65535].`;
+    }
+    if (low === 0) {
+      return `${argv0}: Server-side port ranges may not be used with starting port 0 (${request}).`;
+    }
+    if (low > high) {
+      return `${argv0}: Server-side port range (${request}): low port greater than high port.`;
+    }
+  }
+  return null;
+}

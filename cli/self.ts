@@ -1,0 +1,65 @@
+/**
+ * How this program starts another copy of itself in another role: mosh-server starts its
+ * daemon, and `mosh` starts mosh-server (`--local`) or the client. Running from source that is
+ * `deno run -A --config deno.json cli/<role>.ts`; compiled, it is our own executable with a
+ * first argument that names the role (the name we were invoked by is not ours to choose when
+ * spawning, and `Deno.execPath()` resolves the links that would otherwise carry it).
+ *
+ * @module
+ */
+
+/** The three programs. */
+export type Role = "mosh" | "mosh-server" | "mosh-client";
+
+/** The first argument that selects a role in a compiled executable. */
+export const ROLE_FLAG = "--denomosh-role=";
+
+const ENTRY: Record<Role, string> = {
+  "mosh": "./mosh.ts",
+  "mosh-server": "./mosh_server.ts",
+  "mosh-client": "./mosh_client.ts",
+};
+
+/** Whether we run as a `deno compile` executable rather than under `deno run`. */
+export function isCompiled(): boolean {
+  const exe = Deno.execPath().split("/").pop() ?? "";
+  return exe !== "deno" && exe !== "deno.exe";
+}
+
+/** The command line that runs `role` with `args`. */
+export function selfCommand(role: Role, args: string[]): { cmd: string; args: string[] } {
+  if (isCompiled()) return { cmd: Deno.execPath(), args: [ROLE_FLAG + role, ...args] };
+  const config = new URL("../deno.json", import.meta.url).pathname;
+  const entry = new URL(ENTRY[role], import.meta.url).pathname;
+  return {
+    cmd: Deno.execPath(),
+    args: ["run", "-A", "--quiet", "--config", config, entry, ...args],
+  };
+}
+
+/** The name this process was invoked by: argv[0] from /proc/self/cmdline, without its path. */
+export function invokedName(): string {
+  try {
+    const cmdline = Deno.readTextFileSync("/proc/self/cmdline");
+    return cmdline.split("\0")[0].split("/").pop() ?? "";
+  } catch {
+    return Deno.execPath().split("/").pop() ?? "";
+  }
+}
+
+/**
+ * The role of a compiled executable: from the role flag, else from the invoked name
+ * (`mosh-server`, `mosh-client`, anything else is `mosh`).
+ * @returns the role and the remaining arguments
+ */
+export function roleOf(name: string, args: string[]): { role: Role; args: string[] } {
+  if (args[0]?.startsWith(ROLE_FLAG)) {
+    const role = args[0].slice(ROLE_FLAG.length);
+    if (role === "mosh" || role === "mosh-server" || role === "mosh-client") {
+      return { role, args: args.slice(1) };
+    }
+  }
+  if (name.startsWith("mosh-server")) return { role: "mosh-server", args };
+  if (name.startsWith("mosh-client")) return { role: "mosh-client", args };
+  return { role: "mosh", args };
+}

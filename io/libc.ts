@@ -1,0 +1,534 @@
+/**
+ * The few libc calls that a pseudo-terminal and mosh-server's daemon need and Deno does not
+ * offer: posix_openpt and friends, terminal ioctls and attributes, posix_spawn with a new
+ * session, waitpid, kill, setsid, dup2 and poll. Each wrapper is typed and throws a
+ * {@link SystemError} carrying errno and its `strerror` text. `daemon.ts` binds the password
+ * database and locale lookups the same way, with these helpers.
+ *
+ * The library is opened on first use and stays open for the life of the process (it is libc:
+ * closing it would gain nothing), so unlike `core/crypto/aes.ts` nothing here needs a
+ * FinalizationRegistry. Structures are plain byte buffers laid out as glibc on 64-bit Linux
+ * (x86_64 and aarch64 agree on every layout used here); sizes and offsets are named below.
+ *
+ * errno is thread-local. Synchronous FFI calls run on the JavaScript thread, so reading errno
+ * right after one is sound. Calls declared `nonblocking` run on a worker thread whose errno
+ * we cannot see: only `poll` and `waitpid` are, and their callers learn the cause some other
+ * way (they retry or ask again synchronously).
+ *
+ * Every function here needs `--allow-ffi`.
+ *
+ * @module
+ */
+
+/** `open`/`posix_openpt` flags (Linux). */
+export const O_RDWR = 0o2;
+export const O_NOCTTY = 0o400;
+export const O_NONBLOCK = 0o4000;
+export const O_CLOEXEC = 0o2000000;
+
+/** poll(2) event bits. */
+export const POLLIN = 0x1;
+export const POLLOUT = 0x4;
+
+/** errno values tested for (Linux generic numbering). */
+const EINTR = 4;
+export const EIO = 5;
+const EAGAIN = 11;
+const ENOTTY = 25;
+
+/** errno names by number, from 1 (Linux generic numbering). */
+const ERRNO_NAMES = (
+  "EPERM ENOENT ESRCH EINTR EIO ENXIO E2BIG ENOEXEC EBADF ECHILD EAGAIN ENOMEM EACCES EFAULT " +
+  "ENOTBLK EBUSY EEXIST EXDEV ENODEV ENOTDIR EISDIR EINVAL ENFILE EMFILE ENOTTY ETXTBSY EFBIG " +
+  "ENOSPC ESPIPE EROFS EMLINK EPIPE EDOM ERANGE EDEADLK ENAMETOOLONG ENOLCK ENOSYS ENOTEMPTY ELOOP"
+).split(" ");
+
+/** Linux signal names by number, from 1 (x86_64 and aarch64). */
+const SIGNAL_NAMES = (
+  "SIGHUP SIGINT SIGQUIT SIGILL SIGTRAP SIGABRT SIGBUS SIGFPE SIGKILL SIGUSR1 SIGSEGV SIGUSR2 " +
+  "SIGPIPE SIGALRM SIGTERM SIGSTKFLT SIGCHLD SIGCONT SIGSTOP SIGTSTP SIGTTIN SIGTTOU SIGURG " +
+  "SIGXCPU SIGXFSZ SIGVTALRM SIGPROF SIGWINCH SIGIO SIGPWR SIGSYS"
+).split(" ");
+
+/** A signal by Linux number or by name, as `Deno.kill` names them. */
+export type SignalSpec = number | Deno.Signal;
+
+/** The Linux number of a signal given by name or number. */
+export function signalNumber(signal: SignalSpec): number {
+  const n = typeof signal === "number" ? signal : SIGNAL_NAMES.indexOf(signal) + 1;
+  if (!Number.isInteger(n) || n <= 0 || n > 64) {
+    throw new TypeError(
+      `Expected a Linux signal name such as "SIGTERM" or a number, got ${signal}`,
+    );
+  }
+  return n;
+}
+
+// ioctl requests and termios (Linux, asm-generic).
+const TIOCGWINSZ = 0x5413;
+const TIOCSWINSZ = 0x5414;
+const TCSANOW = 0;
+/** `c_iflag` bit: the line discipline treats input as UTF-8 when erasing characters. */
+const IUTF8 = 0o40000;
+/** sizeof(struct termios) is 60; `c_iflag` is its first field. */
+const TERMIOS_BYTES = 64;
+/** struct winsize: four unsigned shorts, rows first. */
+const WINSIZE_BYTES = 8;
+
+// posix_spawn (glibc). The opaque types are 336 and 80 bytes; the buffers leave room.
+const SPAWNATTR_BYTES = 512;
+const FILE_ACTIONS_BYTES = 128;
+const POSIX_SPAWN_SETSIGDEF = 0x04;
+const POSIX_SPAWN_SETSIGMASK = 0x08;
+const POSIX_SPAWN_SETSID = 0x80;
+/** sizeof(sigset_t) in glibc: 1024 bits, of which the kernel uses the first 64. */
+const SIGSET_BYTES = 128;
+
+const EFD_NONBLOCK = 0o4000;
+const EFD_CLOEXEC = 0o2000000;
+const WNOHANG = 1;
+
+const LIBC_SYMBOLS = {
+  __errno_location: { parameters: [], result: "pointer" },
+  strerror: { parameters: ["i32"], result: "pointer" },
+  posix_openpt: { parameters: ["i32"], result: "i32" },
+  grantpt: { parameters: ["i32"], result: "i32" },
+  unlockpt: { parameters: ["i32"], result: "i32" },
+  ptsname_r: { parameters: ["i32", "buffer", "usize"], result: "i32" },
+  // ioctl and open are variadic: called with fixed integer and pointer arguments, which
+  // x86_64 and aarch64 Linux pass in the same registers either way.
+  ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
+  open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+  tcgetattr: { parameters: ["i32", "buffer"], result: "i32" },
+  tcsetattr: { parameters: ["i32", "i32", "buffer"], result: "i32" },
+  posix_spawnattr_init: { parameters: ["buffer"], result: "i32" },
+  posix_spawnattr_destroy: { parameters: ["buffer"], result: "i32" },
+  posix_spawnattr_setflags: { parameters: ["buffer", "i16"], result: "i32" },
+  posix_spawnattr_setsigdefault: { parameters: ["buffer", "buffer"], result: "i32" },
+  posix_spawnattr_setsigmask: { parameters: ["buffer", "buffer"], result: "i32" },
+  posix_spawn_file_actions_init: { parameters: ["buffer"], result: "i32" },
+  posix_spawn_file_actions_destroy: { parameters: ["buffer"], result: "i32" },
+  posix_spawn_file_actions_addopen: {
+    parameters: ["buffer", "i32", "buffer", "i32", "u32"],
+    result: "i32",
+  },
+  posix_spawn_file_actions_adddup2: { parameters: ["buffer", "i32", "i32"], result: "i32" },
+  // glibc 2.34+; without it the child relies on every other fd being close-on-exec.
+  posix_spawn_file_actions_addclosefrom_np: {
+    parameters: ["buffer", "i32"],
+    result: "i32",
+    optional: true,
+  },
+  posix_spawn_file_actions_addchdir_np: { parameters: ["buffer", "buffer"], result: "i32" },
+  posix_spawn: {
+    parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "buffer"],
+    result: "i32",
+  },
+  posix_spawnp: {
+    parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "buffer"],
+    result: "i32",
+  },
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  close: { parameters: ["i32"], result: "i32" },
+  dup2: { parameters: ["i32", "i32"], result: "i32" },
+  eventfd: { parameters: ["u32", "i32"], result: "i32" },
+  poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
+  waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32" },
+  waitpid_blocking: {
+    name: "waitpid",
+    parameters: ["i32", "buffer", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
+  kill: { parameters: ["i32", "i32"], result: "i32" },
+  setsid: { parameters: [], result: "i32" },
+} as const;
+
+type Libc = Deno.DynamicLibrary<typeof LIBC_SYMBOLS>["symbols"];
+
+let opened: Libc | undefined;
+
+function libc(): Libc {
+  return opened ??= Deno.dlopen("libc.so.6", LIBC_SYMBOLS).symbols;
+}
+
+/** A failed libc call: what was attempted, errno, and the system's text for it. */
+export class SystemError extends Error {
+  /** The errno value. */
+  readonly errno: number;
+  /** Its symbolic name, e.g. "ENOENT" (or "errno N" for rare ones). */
+  readonly code: string;
+  /** The libc function that failed. */
+  readonly syscall: string;
+
+  /**
+   * @param syscall the libc function
+   * @param errno the error number it reported
+   * @param subject what it was applied to, for the message (a path, a pid, an fd)
+   */
+  constructor(syscall: string, errno: number, subject?: string) {
+    const code = ERRNO_NAMES[errno - 1] ?? `errno ${errno}`;
+    const text = errnoText(errno);
+    super(`${syscall}${subject === undefined ? "" : ` ${subject}`} failed: ${text} (${code})`);
+    this.name = "SystemError";
+    this.errno = errno;
+    this.code = code;
+    this.syscall = syscall;
+  }
+}
+
+/** The calling thread's errno; meaningful right after a synchronous call that failed. */
+export function errno(): number {
+  return new Deno.UnsafePointerView(libc().__errno_location()!).getInt32();
+}
+
+function errnoText(n: number): string {
+  const p = libc().strerror(n);
+  return p === null ? `error ${n}` : Deno.UnsafePointerView.getCString(p);
+}
+
+/** Throws the current errno as a SystemError when `result` is -1, else returns it. */
+export function check(result: number, syscall: string, subject?: string | number): number {
+  if (result === -1) throw new SystemError(syscall, errno(), subject?.toString());
+  return result;
+}
+
+/** Throws when a function that returns an error number (posix_spawn*, *_r) returned one. */
+export function checkReturned(err: number, syscall: string, subject?: string): void {
+  if (err !== 0) throw new SystemError(syscall, err, subject);
+}
+
+/** A buffer that V8 never moves: small typed arrays may live on its heap, ArrayBuffers not. */
+export function fixedBytes(length: number): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(new ArrayBuffer(length));
+}
+
+const encoder = new TextEncoder();
+
+/** `s` as a NUL-terminated UTF-8 C string. */
+export function cString(s: string, what = "string"): Uint8Array<ArrayBuffer> {
+  if (s.includes("\0")) throw new TypeError(`A ${what} must not contain NUL: ${JSON.stringify(s)}`);
+  const bytes = encoder.encode(s);
+  const out = fixedBytes(bytes.length + 1);
+  out.set(bytes);
+  return out;
+}
+
+/** A NULL-terminated `char *[]`; keep `strings` reachable while the array is in use. */
+function cStringArray(items: string[], what: string): {
+  array: BigUint64Array<ArrayBuffer>;
+  strings: Uint8Array[];
+} {
+  const strings = items.map((s) => cString(s, what));
+  const array = new BigUint64Array(new ArrayBuffer(8 * (strings.length + 1)));
+  strings.forEach((s, i) => (array[i] = Deno.UnsafePointer.value(Deno.UnsafePointer.of(s))));
+  return { array, strings };
+}
+
+/** The C string at `p`, or null for a null pointer. */
+export function cStringAt(p: Deno.PointerValue): string | null {
+  return p === null ? null : Deno.UnsafePointerView.getCString(p);
+}
+
+// ---- pseudo-terminals and terminal attributes ----
+
+/** Opens a pty master (`posix_openpt`), grants and unlocks its slave; returns both. */
+export function openPtyMaster(flags: number): { fd: number; slavePath: string } {
+  const l = libc();
+  const fd = check(l.posix_openpt(flags), "posix_openpt");
+  try {
+    check(l.grantpt(fd), "grantpt", fd);
+    check(l.unlockpt(fd), "unlockpt", fd);
+    const name = fixedBytes(128);
+    checkReturned(l.ptsname_r(fd, name, BigInt(name.length)), "ptsname_r", `fd ${fd}`);
+    return { fd, slavePath: new TextDecoder().decode(name.subarray(0, name.indexOf(0))) };
+  } catch (e) {
+    l.close(fd);
+    throw e;
+  }
+}
+
+/** A terminal's size in character cells. */
+export interface WindowSize {
+  cols: number;
+  rows: number;
+}
+
+/**
+ * Sets a terminal's size (TIOCSWINSZ). On a pty master it applies to the slave, and the
+ * kernel sends SIGWINCH to the slave's foreground process group when the size changes.
+ */
+export function setWindowSize(fd: number, size: WindowSize): void {
+  for (const [k, v] of Object.entries(size)) {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffff) {
+      throw new RangeError(`Window ${k} must be an integer from 0 to 65535, got ${v}`);
+    }
+  }
+  const ws = fixedBytes(WINSIZE_BYTES);
+  new Uint16Array(ws.buffer).set([size.rows, size.cols, 0, 0]);
+  check(libc().ioctl(fd, BigInt(TIOCSWINSZ), ws), "ioctl(TIOCSWINSZ)", `fd ${fd}`);
+}
+
+/** A terminal's size (TIOCGWINSZ), or null when `fd` is not a terminal. */
+export function getWindowSize(fd: number): WindowSize | null {
+  const ws = fixedBytes(WINSIZE_BYTES);
+  if (libc().ioctl(fd, BigInt(TIOCGWINSZ), ws) === -1) {
+    const e = errno();
+    if (e === ENOTTY) return null;
+    throw new SystemError("ioctl(TIOCGWINSZ)", e, `fd ${fd}`);
+  }
+  const [rows, cols] = new Uint16Array(ws.buffer);
+  return { cols, rows };
+}
+
+/** Sets IUTF8 on a terminal so that erase (backspace) removes whole UTF-8 characters. */
+export function setIutf8(fd: number): void {
+  const l = libc();
+  const t = fixedBytes(TERMIOS_BYTES);
+  check(l.tcgetattr(fd, t), "tcgetattr", `fd ${fd}`);
+  const view = new DataView(t.buffer);
+  view.setUint32(0, view.getUint32(0, true) | IUTF8, true);
+  check(l.tcsetattr(fd, TCSANOW, t), "tcsetattr", `fd ${fd}`);
+}
+
+// ---- processes ----
+
+/** One step the child takes between fork and exec, in order. */
+export type FileAction =
+  | { kind: "open"; fd: number; path: string; flags: number }
+  | { kind: "dup2"; from: number; to: number }
+  | { kind: "closefrom"; lowFd: number }
+  | { kind: "chdir"; path: string };
+
+/** What {@link spawn} runs, and how. */
+export interface SpawnOptions {
+  /** A path, or a bare name looked up in this process's PATH (posix_spawnp). */
+  file: string;
+  /** The child's argv, argv[0] included. */
+  argv: string[];
+  /** The child's whole environment. */
+  env: Record<string, string>;
+  /** Done in the child, in order, before exec. */
+  actions: FileAction[];
+  /** Make the child a session leader (POSIX_SPAWN_SETSID), before the actions run. */
+  setsid: boolean;
+}
+
+/** A sigset_t with the given signals. Linux: bit n-1 of little-endian 64-bit words. */
+function sigset(signals: number[]): Uint8Array<ArrayBuffer> {
+  const set = fixedBytes(SIGSET_BYTES);
+  const words = new BigUint64Array(set.buffer);
+  for (const s of signals) words[(s - 1) >> 6] |= 1n << BigInt((s - 1) & 63);
+  return set;
+}
+
+/**
+ * Every signal that can have a disposition: all of 1-64 but SIGKILL and SIGSTOP. This includes
+ * glibc's internal 32 and 33, which its posix_spawn otherwise leaves ignored in the child.
+ */
+const RESETTABLE_SIGNALS = Array.from({ length: 64 }, (_, i) => i + 1).filter(
+  (s) => s !== signalNumber("SIGKILL") && s !== signalNumber("SIGSTOP"),
+);
+
+/**
+ * Starts a process with posix_spawn(p) and returns its pid. The child starts with every
+ * signal at its default disposition, as after fork and exec from a fresh shell (SIGPIPE is
+ * ignored in every Deno process and a daemon may ignore SIGHUP; ignored dispositions would
+ * survive exec), and with an empty signal mask.
+ *
+ * glibc's child runs setsid first, then the file actions in order, then exec; it reports a
+ * failed action or exec as posix_spawn's result, which this throws (ENOENT for a missing
+ * program or working directory).
+ */
+export function spawn(options: SpawnOptions): number {
+  const l = libc();
+  for (const key of Object.keys(options.env)) {
+    if (key === "" || key.includes("=")) {
+      throw new TypeError(`An environment variable name must be non-empty without "=": ${key}`);
+    }
+  }
+  const argv = cStringArray(options.argv, "command-line argument");
+  const envp = cStringArray(
+    Object.entries(options.env).map(([k, v]) => `${k}=${v}`),
+    "environment entry",
+  );
+  const file = cString(options.file, "program path");
+  const attr = fixedBytes(SPAWNATTR_BYTES);
+  const actions = fixedBytes(FILE_ACTIONS_BYTES);
+  checkReturned(l.posix_spawnattr_init(attr), "posix_spawnattr_init");
+  try {
+    checkReturned(l.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
+    try {
+      const flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK |
+        (options.setsid ? POSIX_SPAWN_SETSID : 0);
+      checkReturned(l.posix_spawnattr_setflags(attr, flags), "posix_spawnattr_setflags");
+      checkReturned(
+        l.posix_spawnattr_setsigdefault(attr, sigset(RESETTABLE_SIGNALS)),
+        "posix_spawnattr_setsigdefault",
+      );
+      checkReturned(l.posix_spawnattr_setsigmask(attr, sigset([])), "posix_spawnattr_setsigmask");
+      for (const a of options.actions) addFileAction(l, actions, a);
+      const pid = new Int32Array(new ArrayBuffer(4));
+      const [call, name] = options.file.includes("/")
+        ? [l.posix_spawn, "posix_spawn"]
+        : [l.posix_spawnp, "posix_spawnp"];
+      const err = call(pid, file, actions, attr, argv.array, envp.array);
+      checkReturned(err, name, JSON.stringify(options.file));
+      return pid[0];
+    } finally {
+      // The strings argv and envp point into must stay reachable until the call returns.
+      argv.strings.length = envp.strings.length = 0;
+      l.posix_spawn_file_actions_destroy(actions);
+    }
+  } finally {
+    l.posix_spawnattr_destroy(attr);
+  }
+}
+
+function addFileAction(l: Libc, actions: Uint8Array, a: FileAction): void {
+  // glibc copies the paths it is given, so they need not outlive these calls.
+  switch (a.kind) {
+    case "open":
+      return checkReturned(
+        l.posix_spawn_file_actions_addopen(actions, a.fd, cString(a.path, "path"), a.flags, 0),
+        "posix_spawn_file_actions_addopen",
+        a.path,
+      );
+    case "dup2":
+      return checkReturned(
+        l.posix_spawn_file_actions_adddup2(actions, a.from, a.to),
+        "posix_spawn_file_actions_adddup2",
+      );
+    case "closefrom": {
+      const closefrom = l.posix_spawn_file_actions_addclosefrom_np;
+      if (closefrom === null) return; // Older glibc: rely on close-on-exec.
+      return checkReturned(closefrom(actions, a.lowFd), "posix_spawn_file_actions_addclosefrom_np");
+    }
+    case "chdir":
+      return checkReturned(
+        l.posix_spawn_file_actions_addchdir_np(actions, cString(a.path, "directory")),
+        "posix_spawn_file_actions_addchdir_np",
+        a.path,
+      );
+  }
+}
+
+/** How a child ended: an exit code, or the signal that killed it. */
+export interface ExitStatus {
+  code: number | null;
+  signal: number | null;
+}
+
+function decodeWaitStatus(status: number): ExitStatus {
+  const low = status & 0x7f;
+  return low === 0 ? { code: (status >> 8) & 0xff, signal: null } : { code: null, signal: low };
+}
+
+/** Reaps `pid` if it has ended (waitpid WNOHANG); null while it runs. */
+export function tryWaitPid(pid: number): ExitStatus | null {
+  const status = new Int32Array(new ArrayBuffer(4));
+  for (;;) {
+    const r = libc().waitpid(pid, status, WNOHANG);
+    if (r === pid) return decodeWaitStatus(status[0]);
+    if (r === 0) return null;
+    const e = errno();
+    if (e !== EINTR) throw new SystemError("waitpid", e, `pid ${pid}`);
+  }
+}
+
+/**
+ * Waits for `pid` to end and reaps it. The blocking waitpid runs on a worker thread; when it
+ * fails (a signal interrupted it, or the child was already reaped) its errno is out of reach,
+ * so a synchronous WNOHANG call tells the cases apart.
+ */
+export async function waitPid(pid: number): Promise<ExitStatus> {
+  const status = new Int32Array(new ArrayBuffer(4));
+  for (;;) {
+    if (await libc().waitpid_blocking(pid, status, 0) === pid) return decodeWaitStatus(status[0]);
+    const now = tryWaitPid(pid);
+    if (now) return now;
+  }
+}
+
+/** Sends `signal` to a process (or, for a negative pid, to a process group). */
+export function kill(pid: number, signal: SignalSpec): void {
+  check(libc().kill(pid, signalNumber(signal)), "kill", `pid ${pid}`);
+}
+
+/** Makes this process the leader of a new session with no controlling terminal; its id. */
+export function setsid(): number {
+  return check(libc().setsid(), "setsid");
+}
+
+// ---- file descriptors ----
+
+/** Opens a path with open(2) flags; returns the fd. */
+export function open(path: string, flags: number): number {
+  return check(libc().open(cString(path, "path"), flags, 0), "open", path);
+}
+
+/** Makes `to` a copy of `from`. */
+export function dup2(from: number, to: number): void {
+  check(libc().dup2(from, to), "dup2", `${from} to ${to}`);
+}
+
+/** Closes an fd; EINTR still closes it on Linux and is not an error. */
+export function close(fd: number): void {
+  if (libc().close(fd) === -1) {
+    const e = errno();
+    if (e !== EINTR) throw new SystemError("close", e, `${fd}`);
+  }
+}
+
+/**
+ * Reads what is there into `buf` without blocking (`fd` must be O_NONBLOCK): the count, 0 at
+ * end of file, or -1 when nothing is ready. Other errors, EIO included, throw.
+ */
+export function readSome(fd: number, buf: Uint8Array): number {
+  for (;;) {
+    const n = Number(libc().read(fd, buf, BigInt(buf.length)));
+    if (n >= 0) return n;
+    const e = errno();
+    if (e === EAGAIN) return -1;
+    if (e !== EINTR) throw new SystemError("read", e, `fd ${fd}`);
+  }
+}
+
+/** Writes what fits without blocking (`fd` must be O_NONBLOCK): the count, or -1 if none. */
+export function writeSome(fd: number, bytes: Uint8Array): number {
+  for (;;) {
+    const n = Number(libc().write(fd, bytes, BigInt(bytes.length)));
+    if (n >= 0) return n;
+    const e = errno();
+    if (e === EAGAIN) return -1;
+    if (e !== EINTR) throw new SystemError("write", e, `fd ${fd}`);
+  }
+}
+
+/** A close-on-exec, non-blocking eventfd, for waking a pending {@link pollFds}. */
+export function eventfd(): number {
+  return check(libc().eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), "eventfd");
+}
+
+/** Makes an eventfd readable (adds 1 to its counter); it stays readable until read. */
+export function signalEventfd(fd: number): void {
+  const one = new BigUint64Array(new ArrayBuffer(8));
+  one[0] = 1n;
+  writeSome(fd, new Uint8Array(one.buffer));
+}
+
+/**
+ * Waits, on a worker thread and without a timeout, until one of `fds` has one of its events
+ * (or an error or hangup). Resolves without saying which or why (it may also be a signal):
+ * callers try their non-blocking operation again. The fds must stay open until it resolves.
+ */
+export async function pollFds(fds: { fd: number; events: number }[]): Promise<void> {
+  const buf = fixedBytes(8 * fds.length); // struct pollfd { int fd; short events, revents; }
+  const view = new DataView(buf.buffer);
+  fds.forEach(({ fd, events }, i) => {
+    view.setInt32(8 * i, fd, true);
+    view.setInt16(8 * i + 4, events, true);
+  });
+  await libc().poll(buf, BigInt(fds.length), -1);
+}

@@ -1,0 +1,150 @@
+/**
+ * The libc layer and the daemon's helpers: error text, the password database, locales (checked
+ * against glibc's own `locale charmap`), window sizes, and detaching from a terminal (in a
+ * child Deno process, since it changes the process it runs in).
+ */
+import assert from "node:assert/strict";
+import { close, getWindowSize, O_NOCTTY, O_RDWR, open, SystemError } from "../../io/libc.ts";
+import {
+  isUtf8Locale,
+  localeCharset,
+  type LocaleEnv,
+  localeVariable,
+  userInfo,
+  windowSize,
+} from "../../io/daemon.ts";
+import { Pty } from "../../io/pty.ts";
+
+Deno.test("a failed call says what failed, with errno's name and the system's text", () => {
+  try {
+    close(-1);
+    assert.fail("close(-1) succeeded");
+  } catch (e) {
+    assert.ok(e instanceof SystemError);
+    assert.equal(e.errno, 9);
+    assert.equal(e.code, "EBADF");
+    assert.equal(e.syscall, "close");
+    assert.equal(e.message, "close -1 failed: Bad file descriptor (EBADF)");
+  }
+});
+
+Deno.test("userInfo() is this user's password database entry", async () => {
+  const info = userInfo();
+  assert.ok(info);
+  const { stdout } = await new Deno.Command("getent", {
+    args: ["passwd", String(Deno.uid())],
+    signal: AbortSignal.timeout(5000),
+  }).output();
+  const [name, , , , , home, shell] = new TextDecoder().decode(stdout).trim().split(":");
+  assert.deepEqual(info, { name, home, shell });
+});
+
+Deno.test("locales: which variable decides, and whether the charset is UTF-8", () => {
+  assert.equal(isUtf8Locale({ LANG: "C.UTF-8" }), true);
+  assert.equal(isUtf8Locale({ LC_ALL: "C.utf8" }), true);
+  assert.equal(isUtf8Locale({ LC_CTYPE: "C.UTF-8" }), true);
+  for (const env of [{}, { LANG: "C" }, { LANG: "POSIX" }, { LC_ALL: "C", LANG: "C.UTF-8" }]) {
+    assert.equal(isUtf8Locale(env), false, JSON.stringify(env));
+  }
+  assert.equal(localeCharset({ LANG: "POSIX" }), "ANSI_X3.4-1968");
+  // A locale glibc does not have, in any category, makes setlocale(LC_ALL, "") fail whole.
+  assert.equal(localeCharset({ LANG: "xx_NOWHERE.UTF-8" }), null);
+  assert.equal(localeCharset({ LANG: "C.UTF-8", LC_TIME: "xx_NOWHERE.UTF-8" }), null);
+  assert.equal(isUtf8Locale({ LANG: "C.UTF-8", LC_MESSAGES: "xx_NOWHERE" }), false);
+  assert.equal(isUtf8Locale({ LANG: "xx_NOWHERE.UTF-8" }), false);
+  assert.deepEqual(localeVariable({ LANG: "a", LC_CTYPE: "b" }), { name: "LC_CTYPE", value: "b" });
+  assert.deepEqual(localeVariable({ LANG: "a", LC_CTYPE: "", LC_ALL: "" }), {
+    name: "LANG",
+    value: "a",
+  });
+  assert.deepEqual(localeVariable({ LC_ALL: "c", LC_CTYPE: "b" }), { name: "LC_ALL", value: "c" });
+  assert.equal(localeVariable({ LC_TIME: "x" }), null);
+});
+
+Deno.test("localeCharset agrees with glibc's setlocale, as `locale charmap` reports it", async () => {
+  const envs: LocaleEnv[] = [
+    {},
+    { LANG: "C.UTF-8" },
+    { LANG: "C.UTF-8", LC_ALL: "POSIX" },
+    { LANG: "POSIX", LC_CTYPE: "C.utf8" },
+    { LANG: "C.UTF-8", LC_CTYPE: "" },
+    { LANG: "xx_NOWHERE.UTF-8" },
+  ];
+  // Not here: one missing category among available ones. `locale` sets LC_CTYPE on its own
+  // and reports UTF-8, but setlocale(LC_ALL, "") fails as a whole and leaves "C", which is
+  // what mosh sees (checked with a C program) and what the test above asserts.
+  for (const env of envs) {
+    const { stdout } = await new Deno.Command("locale", {
+      args: ["charmap"],
+      env: Object.fromEntries(Object.entries(env)) as Record<string, string>,
+      clearEnv: true,
+      stderr: "null",
+      signal: AbortSignal.timeout(5000),
+    }).output();
+    const charmap = new TextDecoder().decode(stdout).trim();
+    assert.equal(localeCharset(env) ?? "ANSI_X3.4-1968", charmap, JSON.stringify(env));
+  }
+});
+
+Deno.test("windowSize() reads a terminal's size, and is null for other files", async () => {
+  const pty = Pty.spawn({ argv: ["sleep", "10"], env: {}, cols: 132, rows: 43 });
+  const slave = open(pty.ttyName, O_RDWR | O_NOCTTY);
+  const devNull = open("/dev/null", O_RDWR);
+  try {
+    assert.deepEqual(windowSize(slave), { cols: 132, rows: 43 });
+    pty.resize(90, 20);
+    assert.deepEqual(getWindowSize(slave), { cols: 90, rows: 20 });
+    assert.equal(windowSize(devNull), null);
+  } finally {
+    close(devNull);
+    close(slave);
+    pty.close();
+    pty.kill("SIGKILL");
+    const deadline = Date.now() + 3000;
+    while (pty.tryWait() === null && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+  assert.notEqual(pty.tryWait(), null, "sleep reaped within 3 s");
+});
+
+Deno.test("a daemon can leave its terminal: a new session, stdio on /dev/null", async () => {
+  const daemon = new URL("../../io/daemon.ts", import.meta.url).href;
+  const script = `
+    import { detachStdio, newSession } from ${JSON.stringify(daemon)};
+    const stat = () => {
+      const s = Deno.readTextFileSync("/proc/self/stat");
+      return s.slice(s.lastIndexOf(")") + 2).split(" ");
+    };
+    const sid = newSession();
+    let again = "";
+    try { newSession(); } catch (e) { again = e.message; }
+    detachStdio();
+    console.log("this goes nowhere");
+    console.error("and this too");
+    const links = [0, 1, 2].map((fd) => Deno.readLinkSync("/proc/self/fd/" + fd));
+    Deno.writeTextFileSync(Deno.args[0], JSON.stringify({
+      pid: Deno.pid, sid, session: stat()[3], ttyNr: stat()[4], again, links,
+    }));
+  `;
+  const dir = Deno.makeTempDirSync();
+  try {
+    Deno.writeTextFileSync(`${dir}/daemon.ts`, script);
+    const result = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", `${dir}/daemon.ts`, `${dir}/out.json`],
+      stdin: "null",
+      signal: AbortSignal.timeout(10_000),
+    }).output();
+    assert.equal(result.code, 0, new TextDecoder().decode(result.stderr));
+    assert.equal(new TextDecoder().decode(result.stdout), "");
+    assert.equal(new TextDecoder().decode(result.stderr), "");
+    const r = JSON.parse(Deno.readTextFileSync(`${dir}/out.json`));
+    assert.equal(r.sid, r.pid);
+    assert.equal(Number(r.session), r.pid);
+    assert.equal(Number(r.ttyNr), 0, "no controlling terminal");
+    assert.match(r.again, /already leads a process group/);
+    assert.deepEqual(r.links, ["/dev/null", "/dev/null", "/dev/null"]);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
