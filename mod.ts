@@ -47,3 +47,11 @@ export {
   encodeHostMessage,
   type HostInstruction,
 } from "./core/statesync/host_message.ts";
+export { Connection, type Outgoing } from "./core/network/connection.ts";
+export { RttEstimator } from "./core/network/rtt.ts";
+export { type TimestampedState, TransportSender } from "./core/transport/sender.ts";
+export { Transport, type TransportOptions } from "./core/transport/transport.ts";
+export type { SyncState } from "./core/statesync/state.ts";
+export { UserStream } from "./core/statesync/user_stream.ts";
+export { CompleteTerminal, TerminalContext } from "./core/statesync/complete_terminal.ts";
+export * from "./core/terminal/mod.ts";

@@ -1,3 +1,106 @@
-/** Placeholder until the programs exist (see the issues for the programs and the mosh command). */
-console.error("denomosh: mosh_client is not implemented yet; see the project's issues.");
-Deno.exit(1);
+/**
+ * `mosh-client`: `MOSH_KEY=KEY mosh-client [-# 'ARGS'] [-v] IP PORT`, or `mosh-client -c`.
+ *
+ * Reads the key and removes it from the environment, refuses a non-UTF-8 locale, takes the
+ * terminal, runs the session, and prints mosh's closing messages after the terminal is back.
+ *
+ * @module
+ */
+
+import { parseClientArgs } from "./client_options.ts";
+import { type ClientTty, MoshClient } from "../client/client.ts";
+import { loadTermCaps } from "../client/terminfo.ts";
+import { isUtf8Locale, localeCharset, localeVariable } from "../io/daemon.ts";
+
+const encoder = new TextEncoder();
+
+function writeAll(out: { writeSync(p: Uint8Array): number }, text: string): void {
+  const bytes = encoder.encode(text);
+  for (let off = 0; off < bytes.length;) off += out.writeSync(bytes.subarray(off));
+}
+
+/** The real terminal on stdin and stdout. */
+export function stdioTty(): ClientTty {
+  const buffer = new Uint8Array(16384);
+  return {
+    size() {
+      try {
+        return Deno.consoleSize();
+      } catch {
+        return { columns: 80, rows: 24 };
+      }
+    },
+    setRaw(raw: boolean) {
+      if (Deno.stdin.isTerminal()) Deno.stdin.setRaw(raw);
+    },
+    write(text: string) {
+      writeAll(Deno.stdout, text);
+    },
+    async read() {
+      const n = await Deno.stdin.read(buffer);
+      return n === null ? null : buffer.slice(0, n);
+    },
+  };
+}
+
+/** Runs mosh-client with `args` and returns its exit status. */
+export async function moshClientMain(args: string[]): Promise<number> {
+  const env = Deno.env.toObject();
+  const parsed = parseClientArgs(args, env);
+  if ("colors" in parsed) {
+    const caps = await loadTermCaps(env.TERM);
+    writeAll(Deno.stdout, `${caps.colors}\n`);
+    return 0;
+  }
+  if ("exit" in parsed) {
+    writeAll(Deno.stdout, parsed.stdout);
+    writeAll(Deno.stderr, parsed.stderr);
+    return parsed.exit;
+  }
+  Deno.env.delete("MOSH_KEY");
+  if (!isUtf8Locale(env)) {
+    const v = localeVariable(env);
+    writeAll(
+      Deno.stderr,
+      "mosh-client needs a UTF-8 native locale to run.\n\n" +
+        `Unfortunately, the client's environment (${v ? `${v.name}=${v.value}` : "LC_CTYPE=C"}) ` +
+        `specifies\nthe character set "${localeCharset(env) ?? "ANSI_X3.4-1968"}".\n\n`,
+    );
+    await new Deno.Command("locale", { stdout: "inherit", stderr: "inherit" }).output().catch(() =>
+      null
+    );
+    return 1;
+  }
+  const { options } = parsed;
+  const caps = await loadTermCaps(env.TERM);
+  let client: MoshClient | undefined;
+  const fail = (e: unknown) => client?.abort(e);
+  globalThis.addEventListener("unhandledrejection", (e) => {
+    e.preventDefault();
+    fail(e.reason);
+  });
+  globalThis.addEventListener("error", (e) => {
+    e.preventDefault();
+    fail(e.error);
+  });
+  try {
+    client = new MoshClient({
+      ip: options.ip,
+      port: options.port,
+      key: options.key,
+      caps,
+      env,
+      tty: stdioTty(),
+    });
+  } catch (e) {
+    writeAll(Deno.stderr, `Error: ${e instanceof Error ? e.message : e}\n`);
+    writeAll(Deno.stdout, "[mosh is exiting.]\n");
+    return 1;
+  }
+  const exit = await client.exited;
+  if (exit.message) writeAll(Deno.stderr, exit.message);
+  writeAll(Deno.stdout, "[mosh is exiting.]\n");
+  return exit.clean ? 0 : 1;
+}
+
+if (import.meta.main) Deno.exit(await moshClientMain(Deno.args));

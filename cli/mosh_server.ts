@@ -1,3 +1,293 @@
-/** Placeholder until the programs exist (see the issues for the programs and the mosh command). */
-console.error("denomosh: mosh_server is not implemented yet; see the project's issues.");
-Deno.exit(1);
+/**
+ * `mosh-server`: `mosh-server new [-s] [-v] [-i LOCALADDR] [-p PORT[:PORT2]] [-c COLORS]
+ * [-l NAME=VALUE] [-- COMMAND...]`.
+ *
+ * mosh forks after binding; a Deno process cannot fork, so this process starts its daemon as a
+ * new process (the same program with {@link DAEMON_FLAG}) and talks to it over pipes: it sends
+ * the settings on the daemon's stdin, and the daemon binds the port, makes the key, answers with
+ * both on its stdout, starts a session of its own and lets go of its stdio. Only then does this
+ * process print `MOSH CONNECT <port> <key>` and the detached message, and exit; so the port is
+ * held before anyone is told of it, and the key never appears in any process's arguments.
+ *
+ * @module
+ */
+
+import { Base64Key } from "../core/crypto/key.ts";
+import { parseServerArgs, parseTimeoutEnv, type ServerOptions, termFor } from "./server_options.ts";
+import { selfCommand } from "./self.ts";
+import { VERSION } from "./version.ts";
+import { bindServer } from "../server/bind.ts";
+import { MoshServer } from "../server/server.ts";
+import {
+  isUtf8Locale,
+  localeCharset,
+  localeVariable,
+  newSession,
+  userInfo,
+  windowSize,
+} from "../io/daemon.ts";
+import { dup2, O_RDWR, open } from "../io/libc.ts";
+
+/** The first argument that makes this program the daemon. */
+export const DAEMON_FLAG = "--denomosh-server-daemon";
+
+const LOCALE_NAMES = [
+  "LANG",
+  "LANGUAGE",
+  "LC_CTYPE",
+  "LC_NUMERIC",
+  "LC_TIME",
+  "LC_COLLATE",
+  "LC_MONETARY",
+  "LC_MESSAGES",
+  "LC_PAPER",
+  "LC_NAME",
+  "LC_ADDRESS",
+  "LC_TELEPHONE",
+  "LC_MEASUREMENT",
+  "LC_IDENTIFICATION",
+  "LC_ALL",
+];
+
+/** What the first process hands the daemon. */
+interface DaemonConfig {
+  options: ServerOptions;
+  program: string;
+  argv: string[];
+  env: Record<string, string>;
+  cwd: string;
+  width: number;
+  height: number;
+  preamble: string;
+  networkTimeout: number;
+  signalTimeout: number;
+}
+
+const encoder = new TextEncoder();
+const write = (fd: { writeSync(p: Uint8Array): number }, text: string) => {
+  const bytes = encoder.encode(text);
+  for (let off = 0; off < bytes.length;) off += fd.writeSync(bytes.subarray(off));
+};
+
+/** Finds `name` in PATH as execvp would; a name with a slash is taken as it is. */
+function resolveProgram(name: string, path: string | undefined): string | null {
+  const executable = (p: string) => {
+    try {
+      const st = Deno.statSync(p);
+      return st.isFile && ((st.mode ?? 0o111) & 0o111) !== 0;
+    } catch {
+      return false;
+    }
+  };
+  if (name.includes("/")) return executable(name) ? name : null;
+  for (const dir of (path ?? "/usr/local/bin:/usr/bin:/bin").split(":")) {
+    const p = `${dir || "."}/${name}`;
+    if (executable(p)) return p;
+  }
+  return null;
+}
+
+function readIfExists(path: string): string | null {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/** mosh's motd for a login shell: motd.dynamic, then /etc/motd, unless ~/.hushlogin. */
+function motd(home: string): string {
+  if (readIfExists(`${home}/.hushlogin`) !== null) return "";
+  const dynamic = readIfExists("/run/motd.dynamic") ?? readIfExists("/var/run/motd.dynamic") ?? "";
+  return (dynamic + (readIfExists("/etc/motd") ?? "")).replace(/\r?\n/g, "\r\n");
+}
+
+/** Applies mosh's locale rule; returns the environment to run with, or an error text. */
+function adoptLocale(
+  env: Record<string, string>,
+  fromClient: string[],
+): Record<string, string> | string {
+  if (isUtf8Locale(env)) return env;
+  const nativeVar = localeVariable(env);
+  const nativeCharset = localeCharset(env) ?? "ANSI_X3.4-1968";
+  const next = { ...env };
+  for (const name of LOCALE_NAMES) delete next[name];
+  for (const assignment of fromClient) {
+    const eq = assignment.indexOf("=");
+    next[assignment.slice(0, eq)] = assignment.slice(eq + 1);
+  }
+  if (isUtf8Locale(next)) return next;
+  const clientVar = localeVariable(next);
+  const show = (v: { name: string; value: string } | null) =>
+    v ? `${v.name}=${v.value}` : "LC_CTYPE=C";
+  return "mosh-server needs a UTF-8 native locale to run.\n\n" +
+    `Unfortunately, the local environment (${show(nativeVar)}) specifies\n` +
+    `the character set "${nativeCharset}",\n\n` +
+    `The client-supplied environment (${show(clientVar)}) specifies\n` +
+    `the character set "${localeCharset(next) ?? "ANSI_X3.4-1968"}".\n\n`;
+}
+
+/** `mosh-server new ...`: checks everything, starts the daemon, prints MOSH CONNECT. */
+async function runNew(args: string[]): Promise<number> {
+  const env = Deno.env.toObject();
+  const parsed = parseServerArgs(args, "mosh-server", env);
+  if ("exit" in parsed) {
+    write(Deno.stdout, parsed.stdout);
+    write(Deno.stderr, parsed.stderr);
+    return parsed.exit;
+  }
+  const { options, warnings } = parsed;
+  for (const w of warnings) write(Deno.stderr, w + "\n");
+
+  const user = userInfo();
+  let program: string, argv: string[], preamble = "";
+  const home = env.HOME || user?.home || "/";
+  if (!options.command) {
+    const shell = env.SHELL ?? user?.shell ?? "";
+    program = shell || "/bin/sh";
+    argv = ["-" + program.split("/").pop()];
+    preamble = motd(home);
+  } else {
+    program = options.command[0];
+    argv = options.command;
+  }
+  const located = resolveProgram(program, env.PATH);
+  if (!located) {
+    write(Deno.stderr, `mosh-server: cannot run ${program}: command not found\n`);
+    return 1;
+  }
+
+  const withLocale = adoptLocale(env, options.locale);
+  if (typeof withLocale === "string") {
+    write(Deno.stderr, withLocale);
+    const locale = await new Deno.Command("locale", { stdout: "inherit", stderr: "inherit" })
+      .output().catch(() => null);
+    void locale;
+    return 1;
+  }
+  const network = parseTimeoutEnv("MOSH_SERVER_NETWORK_TMOUT", env.MOSH_SERVER_NETWORK_TMOUT);
+  const signal = parseTimeoutEnv("MOSH_SERVER_SIGNAL_TMOUT", env.MOSH_SERVER_SIGNAL_TMOUT);
+  for (const w of [network.warning, signal.warning]) if (w) write(Deno.stderr, w + "\n");
+
+  const childEnv: Record<string, string> = { ...withLocale };
+  childEnv.TERM = termFor(options.colors);
+  childEnv.NCURSES_NO_UTF8_ACS = "1";
+  delete childEnv.STY;
+  childEnv.PWD = home;
+  const size = windowSize(0) ?? { cols: 80, rows: 24 };
+  const config: DaemonConfig = {
+    options,
+    program: located,
+    argv,
+    env: childEnv,
+    cwd: home,
+    width: size.cols || 80,
+    height: size.rows || 24,
+    preamble,
+    networkTimeout: network.seconds,
+    signalTimeout: signal.seconds,
+  };
+
+  const self = selfCommand("mosh-server", [DAEMON_FLAG]);
+  const daemon = new Deno.Command(self.cmd, {
+    args: self.args,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: options.verbose ? "inherit" : "null",
+    env: withLocale,
+    clearEnv: true,
+  }).spawn();
+  const w = daemon.stdin.getWriter();
+  await w.write(encoder.encode(JSON.stringify(config)));
+  await w.close();
+  const reader = daemon.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let line = "";
+  while (!line.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    line += value;
+  }
+  reader.releaseLock();
+  let answer: { port?: number; key?: string; pid?: number; messages?: string[]; error?: string[] };
+  try {
+    answer = JSON.parse(line);
+  } catch {
+    write(Deno.stderr, "mosh-server: the server process failed to start\n");
+    return 1;
+  }
+  for (const m of answer.messages ?? []) write(Deno.stderr, m + "\n");
+  if (answer.error) {
+    for (const m of answer.error) write(Deno.stderr, m + "\n");
+    await daemon.status;
+    return 1;
+  }
+  if (Deno.stdin.isTerminal()) write(Deno.stdout, "\r\n\n");
+  write(Deno.stdout, `MOSH CONNECT ${answer.port} ${answer.key}\n`);
+  write(
+    Deno.stderr,
+    `\nmosh-server (denomosh ${VERSION}) [compatible with mosh 1.4.0]\n` +
+      "License GPLv3+: GNU GPL version 3 or later <http://gnu.org/licenses/gpl.html>.\n" +
+      "This is free software: you are free to change and redistribute it.\n" +
+      "There is NO WARRANTY, to the extent permitted by law.\n\n" +
+      `[mosh-server detached, pid = ${answer.pid}]\n`,
+  );
+  daemon.unref();
+  return 0;
+}
+
+/** The daemon: binds, answers the first process, detaches, and serves the session. */
+async function runDaemon(): Promise<number> {
+  const config: DaemonConfig = JSON.parse(await new Response(Deno.stdin.readable).text());
+  const { options } = config;
+  newSession();
+  // Ignore hangups, as mosh does: the ssh session that started us may end at any moment.
+  Deno.addSignalListener("SIGHUP", () => {});
+  const bound = bindServer(options.ip, options.ports);
+  if (!("socket" in bound)) {
+    write(Deno.stdout, JSON.stringify({ error: bound.messages }) + "\n");
+    return 1;
+  }
+  const key = Base64Key.generate();
+  write(
+    Deno.stdout,
+    JSON.stringify({
+      port: bound.port,
+      key: key.toString(),
+      pid: Deno.pid,
+      messages: bound.messages,
+    }) +
+      "\n",
+  );
+  // Let go of the pipes to the first process (and of stderr unless -v).
+  const nul = open("/dev/null", O_RDWR);
+  dup2(nul, 0);
+  dup2(nul, 1);
+  if (!options.verbose) dup2(nul, 2);
+  const log = options.verbose ? (line: string) => console.error(line) : undefined;
+  const server = new MoshServer({
+    key,
+    socket: bound.socket,
+    family: bound.family,
+    program: config.program,
+    argv: config.argv,
+    env: config.env,
+    cwd: config.cwd,
+    width: config.width,
+    height: config.height,
+    preamble: encoder.encode(config.preamble),
+    networkTimeout: config.networkTimeout,
+    signalTimeout: config.signalTimeout,
+    log,
+  });
+  const code = await server.done;
+  console.log("\n[mosh-server is exiting.]");
+  return code;
+}
+
+/** Runs mosh-server with `args` and returns its exit status. */
+export async function moshServerMain(args: string[]): Promise<number> {
+  if (args[0] === DAEMON_FLAG) return await runDaemon();
+  return await runNew(args);
+}
+
+if (import.meta.main) Deno.exit(await moshServerMain(Deno.args));

@@ -42,11 +42,12 @@ Deno.test({
       key,
       server: false,
       remote: `127.0.0.1:${port}`,
-      initialState: new UserStream().pushResize(80, 24),
+      initialState: new UserStream(),
       initialRemote: new TextState(),
       now,
       sendMinDelay: 1,
     });
+    clientT.setCurrentState(new UserStream().pushResize(80, 24));
     const server: UdpEndpoint<TextState, UserStream> = new UdpEndpoint(serverT, {
       socket,
       onRemoteState() {

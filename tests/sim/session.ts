@@ -105,12 +105,13 @@ export function runSession(s: Scenario): SessionResult {
     key: KEY,
     server: false,
     remote: "server",
-    initialState: new UserStream().pushResize(80, 24),
+    initialState: new UserStream(),
     initialRemote: new TextState(),
     now: 0,
     sendMinDelay: 1,
     random,
   });
+  client.setCurrentState(new UserStream().pushResize(80, 24)); // as mosh-client starts
   const server = new Transport<TextState, UserStream>({
     key: KEY,
     server: true,

@@ -1,0 +1,105 @@
+/**
+ * The screen's speed: emulator throughput on typical output, and `newFrame` for a full-screen
+ * change (targets: ≥ 50 MB/s; < 2 ms for 250x70).
+ *
+ * - `deno bench -A bench/terminal_bench.ts` (part of `deno task bench`): time per call.
+ * - `deno run -A bench/terminal_bench.ts`: MB/s and ms, medians of 7 trials.
+ *
+ * The emulator is fed 16 KiB at a time, as mosh-server reads a pty, and snapshotted after each
+ * read, as the server does before deciding what to send.
+ */
+import { Emulator } from "../core/terminal/emulator.ts";
+import { newFrame } from "../core/terminal/display.ts";
+import type { Framebuffer } from "../core/terminal/framebuffer.ts";
+import { timePerCall } from "./_measure.ts";
+
+const READ = 16384;
+const encoder = new TextEncoder();
+
+/** `seq 1 N` through a pty: short lines, a scroll for every one. */
+function seqOutput(lines: number): Uint8Array {
+  let s = "";
+  for (let i = 1; i <= lines; i++) s += `${i}\r\n`;
+  return encoder.encode(s);
+}
+
+/** `ls -l --color`-like lines: text, a few SGRs, a scroll each. */
+function lsOutput(lines: number): Uint8Array {
+  let s = "";
+  for (let i = 0; i < lines; i++) {
+    s += `-rwxr-xr-x 1 root root ${String(i * 97 % 100000).padStart(8)} Nov 24 01:31 ` +
+      `\x1b[01;32mprogram-${i}\x1b[0m -> \x1b[01;36mlink-${i}\x1b[0m\r\n`;
+  }
+  return encoder.encode(s);
+}
+
+/** A full screen of text in a pen that changes every few cells. */
+function screenOutput(width: number, height: number, shift: number): Uint8Array {
+  let s = "";
+  for (let y = 0; y < height; y++) {
+    s += `\x1b[${y + 1};1H`;
+    for (let x = 0; x < width; x++) {
+      if (x % 8 === 0) s += `\x1b[${31 + (x + y + shift) % 7}m`;
+      s += String.fromCharCode(33 + (x * 7 + y * 3 + shift) % 90);
+    }
+  }
+  return encoder.encode(s);
+}
+
+/** Feeds `data` a read at a time, snapshotting after each. */
+function feed(e: Emulator, data: Uint8Array): void {
+  for (let at = 0; at < data.length; at += READ) {
+    e.write(data.subarray(at, at + READ));
+    e.snapshot();
+  }
+}
+
+/** Two full-screen frames that differ in every cell. */
+function fullChange(width: number, height: number): [Framebuffer, Framebuffer] {
+  const a = new Emulator(width, height), b = new Emulator(width, height);
+  a.write(screenOutput(width, height, 0));
+  b.write(screenOutput(width, height, 1));
+  return [a.snapshot(), b.snapshot()];
+}
+
+const SEQ = seqOutput(20000); // ~130 KB
+const LS = lsOutput(1500); // ~120 KB
+const emulator = new Emulator(80, 24);
+const [small0, small1] = fullChange(80, 24);
+const [big0, big1] = fullChange(250, 70);
+
+Deno.bench(
+  `emulator: seq output, ${SEQ.length} bytes`,
+  { group: "emulator" },
+  () => feed(emulator, SEQ),
+);
+Deno.bench(
+  `emulator: coloured ls output, ${LS.length} bytes`,
+  { group: "emulator" },
+  () => feed(emulator, LS),
+);
+Deno.bench("newFrame: 80x24 full-screen change", { group: "newFrame" }, () => {
+  newFrame(small0, small1);
+});
+Deno.bench("newFrame: 250x70 full-screen change", { group: "newFrame" }, () => {
+  newFrame(big0, big1);
+});
+Deno.bench("newFrame: 250x70 initial frame", { group: "newFrame" }, () => {
+  newFrame(null, big1);
+});
+
+if (import.meta.main) {
+  const opts = { trials: 7, ms: 400 };
+  console.log("| what | result |");
+  console.log("| --- | ---: |");
+  for (const [name, data] of [["seq 1 20000", SEQ], ["coloured ls -l", LS]] as const) {
+    const ms = timePerCall(() => feed(emulator, data), opts);
+    console.log(`| emulator, ${name} (80x24) | ${(data.length / ms / 1000).toFixed(0)} MB/s |`);
+  }
+  for (const [name, a, b] of [["80x24", small0, small1], ["250x70", big0, big1]] as const) {
+    const ms = timePerCall(() => newFrame(a, b), opts);
+    console.log(
+      `| newFrame, ${name} full change (${newFrame(a, b).length} bytes) | ${ms.toFixed(3)} ms |`,
+    );
+  }
+}

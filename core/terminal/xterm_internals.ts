@@ -1,0 +1,259 @@
+/**
+ * The one place that reaches inside `@xterm/headless` (6.0.0). Everything else goes through
+ * `XtermHandle`.
+ *
+ * Why internals at all: the public `Terminal.write()` parses on a timer, and core/ must be
+ * synchronous, so we call the input handler's `parse()` directly. Reading cells through the
+ * public buffer API allocates per cell; snapshots read each line's packed `_data` instead, which
+ * also tells cheaply whether a line changed. A few behaviours must match mosh's emulator, not
+ * xterm's: the UTF-8 decoder (U+FFFD counts), BEL and other controls clearing the pending wrap,
+ * resizing without reflow. Each member used is checked when the handle is built, so an
+ * upgrade of xterm.js that renames one fails loudly at construction (and in
+ * `tests/core/terminal/xterm_internals_test.ts`), not silently later.
+ *
+ * @module
+ */
+
+import xterm from "@xterm/headless";
+import type { IUnicodeVersionProvider, Terminal } from "@xterm/headless";
+
+/** The packed attribute pair xterm keeps per cell and for its pen. */
+export interface XtermAttrs {
+  fg: number;
+  bg: number;
+  extended?: unknown;
+}
+
+/** The parts of xterm's `BufferLine` we use. */
+export interface XtermLine {
+  /** Three numbers per cell: content (code point, combined flag, width), fg, bg. */
+  _data: Uint32Array;
+  /** Text of cells whose content has the combined flag, by column. */
+  _combined: Record<number, string>;
+  length: number;
+  /** The line continues the previous one (the previous one soft-wrapped). */
+  isWrapped: boolean;
+  resize(cols: number, fill: unknown): boolean;
+  fill(fill: unknown): void;
+  setCellFromCodepoint(col: number, cp: number, width: number, attrs: XtermAttrs): void;
+}
+
+/** The parts of xterm's `Buffer` we use. */
+export interface XtermBuffer {
+  lines: { get(i: number): XtermLine | undefined; length: number };
+  x: number;
+  y: number;
+  ybase: number;
+  scrollTop: number;
+  scrollBottom: number;
+  getNullCell(attrs?: XtermAttrs): unknown;
+}
+
+/** A CSI parameter list as the parser hands it to handlers. */
+export interface XtermParams {
+  params: Int32Array;
+  length: number;
+  hasSubParams(index: number): boolean;
+}
+
+/** Function identifier of an escape sequence, as xterm's registration takes it. */
+export interface SequenceId {
+  prefix?: string;
+  intermediates?: string;
+  final: string;
+}
+
+/** A streaming UTF-8 decoder with xterm's `Utf8ToUtf32` interface. */
+export interface Utf8Decoder {
+  decode(input: Uint8Array, target: Uint32Array): number;
+  clear(): void;
+}
+
+// Content word layout of a cell (xterm's Content enum).
+/** Code point bits of a cell's content word. */
+export const CODEPOINT_MASK = 0x1fffff;
+/** The cell's text is in `_combined`. */
+export const IS_COMBINED = 0x200000;
+/** Code point or combined flag: the cell has content. */
+export const HAS_CONTENT = 0x3fffff;
+/** Shift of the width bits. */
+export const WIDTH_SHIFT = 22;
+/** Colour mode bits of an fg/bg word: default, P16, P256, RGB. */
+export const CM_MASK = 0x3000000;
+/** RGB colour mode. */
+export const CM_RGB = 0x3000000;
+
+/** Bytes we hand to one `parse()` call; the parse buffer is sized for it. */
+const PARSE_SLICE = 64 * 1024;
+
+/** xterm's untyped internals; only this module touches them. */
+// deno-lint-ignore no-explicit-any
+type Core = Record<string, any>;
+
+/** A synchronous xterm.js terminal and typed access to the internals we rely on. */
+export class XtermHandle {
+  readonly terminal: Terminal;
+  readonly #core: Core;
+  readonly #inputHandler: Core;
+  readonly #parser: Core;
+
+  constructor(cols: number, rows: number, unicode: IUnicodeVersionProvider) {
+    this.terminal = new xterm.Terminal({
+      cols,
+      rows,
+      scrollback: 0,
+      allowProposedApi: true,
+      logLevel: "off",
+      // A Windows pty backend other than conpty turns off reflow on resize (mosh does not
+      // reflow) and makes new rows appear at the bottom; it has no other effect.
+      windowsPty: { backend: "winpty", buildNumber: 99999 },
+    });
+    this.terminal.unicode.register(unicode);
+    this.terminal.unicode.activeVersion = unicode.version;
+    // deno-lint-ignore no-explicit-any
+    this.#core = (this.terminal as any)._core;
+    this.#inputHandler = this.#core?._inputHandler;
+    this.#parser = this.#inputHandler?._parser;
+    checkInternals(this.#core);
+    // One slice can decode to one more code point than it has bytes (a pending sequence that
+    // turns into U+FFFD); leave room.
+    this.#inputHandler._parseBuffer = new Uint32Array(PARSE_SLICE + 16);
+  }
+
+  /** Replaces xterm's UTF-8 decoder. */
+  setDecoder(decoder: Utf8Decoder): void {
+    this.#inputHandler._utf8Decoder = decoder;
+  }
+
+  /**
+   * A full reset: xterm's (which keeps the parser's state), the parser's and the decoder's,
+   * so that a sequence cut short before the reset does not swallow what follows.
+   */
+  reset(): void {
+    this.terminal.reset();
+    this.#parser.reset();
+    this.#inputHandler._utf8Decoder.clear();
+  }
+
+  /**
+   * Makes the next combining mark start a cell instead of joining the last printed one. xterm
+   * joins a mark to the cell left of the cursor with the width of the last printed character,
+   * which is wrong once the cursor moved without a control (a resize clamps it).
+   */
+  forgetLastPrinted(): void {
+    this.#parser.precedingJoinState = 0;
+  }
+
+  /** Parses bytes now, synchronously. */
+  parse(bytes: Uint8Array): void {
+    for (let at = 0; at < bytes.length; at += PARSE_SLICE) {
+      const result = this.#inputHandler.parse(bytes.subarray(at, at + PARSE_SLICE));
+      if (result !== undefined) throw new Error("xterm.js parser paused: an async handler ran");
+    }
+  }
+
+  get cols(): number {
+    return this.#core._bufferService.cols;
+  }
+  get rows(): number {
+    return this.#core._bufferService.rows;
+  }
+  /** The active (always the normal) buffer. */
+  get buffer(): XtermBuffer {
+    return this.#core._bufferService.buffer;
+  }
+  /** Visible line `y` (0-based). */
+  line(y: number): XtermLine {
+    const b = this.buffer;
+    return b.lines.get(b.ybase + y)!;
+  }
+  /** The pen. Read it afresh: resets replace the object. */
+  get pen(): XtermAttrs {
+    return this.#inputHandler._curAttrData;
+  }
+  /** What an erase writes with the current pen: an empty cell with the pen's background. */
+  eraseCell(): unknown {
+    const bg = this.pen.bg & ~0xfc000000;
+    return this.buffer.getNullCell({ fg: 0, bg });
+  }
+  /** DEC private modes xterm itself acts on. */
+  get decModes(): { wraparound: boolean; origin: boolean; applicationKeypad: boolean } {
+    return this.#core.coreService.decPrivateModes;
+  }
+  /** ANSI modes: insert (IRM). */
+  get ansiModes(): { insertMode: boolean } {
+    return this.#core.coreService.modes;
+  }
+
+  /** Adds a CSI handler; it runs before xterm's own and returns true to stop them. */
+  csi(id: SequenceId, fn: (p: XtermParams) => boolean): void {
+    this.#core.registerCsiHandler(id, fn);
+  }
+  esc(id: SequenceId, fn: () => boolean): void {
+    this.#core.registerEscHandler(id, fn);
+  }
+  osc(ident: number, fn: (data: string) => boolean): void {
+    this.#core.registerOscHandler(ident, fn);
+  }
+  dcs(id: SequenceId, fn: () => boolean): void {
+    this.#core.registerDcsHandler(id, fn);
+  }
+  /** Replaces the handler of a C0/C1 control. */
+  execute(code: number, fn: () => void): void {
+    this.#parser.setExecuteHandler(String.fromCharCode(code), fn);
+  }
+  /**
+   * Runs `fn` instead of designating a character set (`ESC ( 0` and the like). xterm has a
+   * handler per designation; replacing the method they call is cheaper than overriding each.
+   */
+  onCharsetDesignation(fn: () => void): void {
+    this.#inputHandler.selectCharset = (): boolean => (fn(), true);
+  }
+
+  /** Runs `fn` for every control, CSI and ESC sequence that has no handler. */
+  onUnhandled(fn: () => void): void {
+    this.#parser.setExecuteHandlerFallback(fn);
+    this.#parser.setCsiHandlerFallback(fn);
+    this.#parser.setEscHandlerFallback(fn);
+  }
+}
+
+/** Throws if a member this module uses is missing from this xterm.js build. */
+function checkInternals(core: Core): void {
+  const need = (ok: boolean, what: string): void => {
+    if (!ok) throw new Error(`@xterm/headless internals changed: ${what} is missing`);
+  };
+  need(typeof core === "object" && core !== null, "Terminal._core");
+  const ih = core._inputHandler;
+  need(typeof ih?.parse === "function", "_inputHandler.parse");
+  need(typeof ih._utf8Decoder?.decode === "function", "_inputHandler._utf8Decoder.decode");
+  need(ih._parseBuffer instanceof Uint32Array, "_inputHandler._parseBuffer");
+  need(typeof ih._curAttrData?.fg === "number", "_inputHandler._curAttrData");
+  need(typeof ih.selectCharset === "function", "_inputHandler.selectCharset");
+  const p = ih._parser;
+  for (
+    const f of ["setExecuteHandler", "setExecuteHandlerFallback", "setCsiHandlerFallback", "reset"]
+  ) {
+    need(typeof p?.[f] === "function", `_parser.${f}`);
+  }
+  need(typeof p.setEscHandlerFallback === "function", "_parser.setEscHandlerFallback");
+  need(typeof p.precedingJoinState === "number", "_parser.precedingJoinState");
+  for (const f of ["registerCsiHandler", "registerEscHandler", "registerOscHandler"]) {
+    need(typeof core[f] === "function", `_core.${f}`);
+  }
+  need(typeof core.registerDcsHandler === "function", "_core.registerDcsHandler");
+  const bs = core._bufferService;
+  need(typeof bs?.cols === "number" && typeof bs.rows === "number", "_bufferService.cols/rows");
+  const b = bs.buffer;
+  need(typeof b?.x === "number" && typeof b.ybase === "number", "buffer.x/ybase");
+  need(typeof b.scrollTop === "number" && typeof b.getNullCell === "function", "buffer");
+  const line = b.lines?.get(0);
+  need(line?._data instanceof Uint32Array, "BufferLine._data");
+  need(typeof line._combined === "object" && typeof line.isWrapped === "boolean", "BufferLine");
+  for (const f of ["resize", "fill", "setCellFromCodepoint"]) {
+    need(typeof line[f] === "function", `BufferLine.${f}`);
+  }
+  const modes = core.coreService?.decPrivateModes;
+  need(typeof modes?.wraparound === "boolean", "coreService.decPrivateModes");
+  need(typeof core.coreService.modes?.insertMode === "boolean", "coreService.modes");
+}

@@ -1,0 +1,279 @@
+/**
+ * mosh-server's daemon: the loop that joins the network, the terminal emulator and the
+ * application's pty (mosh's `serve()`).
+ *
+ * - New client states bring keystrokes (to the pty, cursor keys translated) and resizes (only
+ *   the last of a run; to the pty with TIOCSWINSZ and to the emulator). The first one also
+ *   starts the application, at the client's window size: mosh forks it at startup but holds
+ *   it until the first client packet, then writes a newline it reads and echoes; we start it
+ *   at that moment and feed the emulator the echoed newline, so the screens match mosh's.
+ * - pty output goes to the emulator; the emulator's answers to the application's queries go
+ *   back into the pty, never to the client.
+ * - Before each tick the synchronized state takes the emulator's newest snapshot and the echo
+ *   ack; the transport decides when to send.
+ * - The session ends when the application exits (after telling the client), on SIGTERM,
+ *   SIGINT or SIGUSR1 (subject to MOSH_SERVER_SIGNAL_TMOUT), after MOSH_SERVER_NETWORK_TMOUT
+ *   without the client, or if no client comes within 60 s.
+ *
+ * @module
+ */
+
+import type { Base64Key } from "../core/crypto/key.ts";
+import { Transport } from "../core/transport/transport.ts";
+import { UserStream } from "../core/statesync/user_stream.ts";
+import { CompleteTerminal } from "../core/statesync/complete_terminal.ts";
+import { decodeUserMessage } from "../core/statesync/user_message.ts";
+import { Emulator } from "../core/terminal/emulator.ts";
+import { monotonicNow, UdpEndpoint } from "../io/udp.ts";
+import { Pty } from "../io/pty.ts";
+import { EchoAckTracker } from "./echo_ack.ts";
+import { UserInput } from "./user_input.ts";
+
+/** mosh exits if no client state arrives within this long of starting, ms. */
+export const NO_CLIENT_TIMEOUT = 60_000;
+
+/** What the daemon runs. */
+export interface ServerConfig {
+  key: Base64Key;
+  socket: Deno.DatagramConn;
+  family: "inet" | "inet6";
+  /** The program and its argv (argv[0] may differ, e.g. "-bash" for a login shell). */
+  program: string;
+  argv: string[];
+  env: Record<string, string>;
+  cwd: string;
+  /** The size until the client says otherwise. */
+  width: number;
+  height: number;
+  /** Bytes the application would have printed before the shell (the motd), or empty. */
+  preamble: Uint8Array;
+  /** MOSH_SERVER_NETWORK_TMOUT and MOSH_SERVER_SIGNAL_TMOUT, seconds (0 = none). */
+  networkTimeout: number;
+  signalTimeout: number;
+  /** Where to log (`-v`); undefined = silent. */
+  log?: (line: string) => void;
+}
+
+const CRLF = new Uint8Array([0x0d, 0x0a]);
+
+/** A running mosh-server session. */
+export class MoshServer {
+  readonly transport: Transport<CompleteTerminal, UserStream>;
+  readonly #udp: UdpEndpoint<CompleteTerminal, UserStream>;
+  readonly #emulator: Emulator;
+  readonly #config: ServerConfig;
+  readonly #echo = new EchoAckTracker();
+  readonly #input = new UserInput();
+  readonly #started: number;
+  #pty: Pty | undefined;
+  #screenDirty = false;
+  #exitCode: number | undefined;
+  #done: Promise<number>;
+  #resolveDone!: (code: number) => void;
+  #signalListeners: [Deno.Signal, () => void][] = [];
+
+  constructor(config: ServerConfig) {
+    this.#config = config;
+    this.#started = monotonicNow();
+    this.#emulator = new Emulator(config.width, config.height);
+    if (config.preamble.length) {
+      this.#emulator.write(config.preamble);
+      this.#emulator.takeReplies();
+    }
+    this.transport = new Transport<CompleteTerminal, UserStream>({
+      key: config.key,
+      server: true,
+      family: config.family,
+      initialState: CompleteTerminal.initial(config.width, config.height),
+      initialRemote: new UserStream(),
+      now: this.#started,
+    });
+    this.#screenDirty = config.preamble.length > 0;
+    this.#done = new Promise((resolve) => (this.#resolveDone = resolve));
+    this.#udp = new UdpEndpoint(this.transport, {
+      socket: config.socket,
+      onRemoteState: () => this.#onClientState(),
+      beforeTick: (now) => this.#refreshState(now),
+      onService: () => this.#checkExit(),
+      wakeAfter: (now) => this.#wakeAfter(now),
+    });
+    for (const signal of ["SIGTERM", "SIGINT", "SIGUSR1"] as const) {
+      const listener = () => this.#onSignal(signal);
+      Deno.addSignalListener(signal, listener);
+      this.#signalListeners.push([signal, listener]);
+    }
+  }
+
+  /** Resolves with the exit status when the session is over. */
+  get done(): Promise<number> {
+    return this.#done;
+  }
+
+  /** The UDP port the server listens on. */
+  get port(): number {
+    return this.#udp.localPort;
+  }
+
+  #log(line: string): void {
+    this.#config.log?.(line);
+  }
+
+  #onClientState(): void {
+    const now = monotonicNow();
+    const events = decodeUserMessage(this.transport.takeRemoteDiff()) ?? [];
+    const first = this.#pty === undefined;
+    const keys: Uint8Array[] = [];
+    events.forEach((e, i) => {
+      if ("resize" in e) {
+        if (events[i + 1] && "resize" in events[i + 1]) return; // only the last of a run
+        this.#resize(e.resize.width, e.resize.height);
+      } else {
+        keys.push(this.#input.translate(e.keys, this.#emulator.snapshot().appCursorKeys));
+      }
+    });
+    if (events.length) this.#echo.registerInputFrame(this.transport.latestRemote.num, now);
+    if (first && !this.transport.sender.shutdownInProgress) this.#startApplication();
+    for (const k of keys) this.#pty?.write(k);
+    this.#log(
+      `Client state ${this.transport.latestRemote.num} from ${this.transport.connection.remoteAddr}`,
+    );
+  }
+
+  #resize(width: number, height: number): void {
+    if (width <= 0 || height <= 0 || width > 4096 || height > 4096) return;
+    this.#emulator.resize(width, height);
+    this.#screenDirty = true;
+    try {
+      this.#pty?.resize(width, height);
+    } catch (e) {
+      this.#log(`ioctl TIOCSWINSZ: ${e}`);
+      this.#shutdown();
+    }
+  }
+
+  #startApplication(): void {
+    const c = this.#config;
+    // The newline mosh writes to release its child, as the tty echoes it.
+    this.#emulator.write(CRLF);
+    this.#screenDirty = true;
+    try {
+      this.#pty = Pty.spawn({
+        argv: [c.program, ...c.argv.slice(1)],
+        argv0: c.argv[0],
+        env: c.env,
+        cwd: c.cwd,
+        cols: this.#emulator.width,
+        rows: this.#emulator.height,
+      });
+    } catch (e) {
+      // mosh's child prints the failure on the terminal and exits 1; show it the same way.
+      const message = `mosh-server: cannot run ${c.program}: ${e instanceof Error ? e.message : e}`;
+      this.#emulator.write(new TextEncoder().encode(message + "\r\n"));
+      this.#log(message);
+      this.#shutdown();
+      return;
+    }
+    this.#pumpPty(this.#pty);
+  }
+
+  async #pumpPty(pty: Pty): Promise<void> {
+    for (;;) {
+      const data = await pty.read();
+      if (data === null) break;
+      if (this.transport.sender.shutdownInProgress) continue;
+      this.#emulator.write(data);
+      const replies = this.#emulator.takeReplies();
+      if (replies.length) pty.write(replies);
+      this.#screenDirty = true;
+      this.#udp.service();
+    }
+    this.#log("Application exited.");
+    this.#shutdown();
+  }
+
+  /** Brings the synchronized state up to date with the screen and the echo ack. */
+  #refreshState(now: number): void {
+    // During shutdown the final screen is already in the state; it stays as it was sent.
+    let state = this.transport.currentState;
+    if (this.#screenDirty && !this.transport.sender.shutdownInProgress) {
+      state = state.withFramebuffer(this.#emulator.snapshot());
+      this.#screenDirty = false;
+    }
+    if (this.#echo.update(now) && !this.transport.sender.shutdownInProgress) {
+      state = state.withEchoAck(this.#echo.echoAck);
+    }
+    if (state !== this.transport.currentState) this.transport.setCurrentState(state);
+  }
+
+  #wakeAfter(now: number): number {
+    let wait = this.#echo.waitTime(now);
+    const latest = this.transport.latestRemote;
+    if (latest.num === 0n || this.transport.sender.shutdownInProgress) wait = Math.min(wait, 5000);
+    if (this.#config.networkTimeout) {
+      wait = Math.min(
+        wait,
+        Math.max(0, this.#config.networkTimeout * 1000 - (now - latest.timestamp)),
+      );
+    }
+    return wait;
+  }
+
+  #onSignal(signal: Deno.Signal): void {
+    const now = monotonicNow();
+    const since = now - this.transport.latestRemote.timestamp;
+    if (signal === "SIGUSR1") {
+      const limit = this.#config.signalTimeout * 1000;
+      if (limit && since < limit) return;
+      this.#log(`Network idle for ${Math.floor(since / 1000)} seconds when SIGUSR1 received`);
+    }
+    this.#shutdown();
+  }
+
+  /** Starts the shutdown handshake, or ends at once with nobody to tell. */
+  #shutdown(): void {
+    const sender = this.transport.sender;
+    if (this.transport.connection.hasRemoteAddr && !sender.shutdownInProgress) {
+      // The final screen goes with the shutdown state.
+      this.#refreshState(monotonicNow());
+      this.transport.startShutdown(monotonicNow());
+      queueMicrotask(() => this.#udp.service());
+    } else if (!this.transport.connection.hasRemoteAddr) {
+      this.#finish(0);
+    }
+  }
+
+  #checkExit(): void {
+    if (this.#exitCode !== undefined) return;
+    const now = monotonicNow();
+    const sender = this.transport.sender;
+    const latest = this.transport.latestRemote;
+    if (sender.shutdownInProgress && sender.shutdownAcknowledged) return this.#finish(0);
+    if (sender.shutdownAckTimedOut(now)) return this.#finish(0);
+    if (sender.counterpartyShutdownAckSent) return this.#finish(0);
+    const network = this.#config.networkTimeout * 1000;
+    if (network && now - latest.timestamp >= network && !sender.shutdownInProgress) {
+      this.#log(`Network idle for ${Math.floor((now - latest.timestamp) / 1000)} seconds.`);
+      this.#shutdown();
+    }
+    if (latest.num === 0n && now - this.#started >= NO_CLIENT_TIMEOUT) {
+      this.#log(`No connection within ${NO_CLIENT_TIMEOUT / 1000} seconds.`);
+      this.#finish(0);
+    }
+  }
+
+  #finish(code: number): void {
+    if (this.#exitCode !== undefined) return;
+    this.#exitCode = code;
+    for (const [signal, listener] of this.#signalListeners) {
+      Deno.removeSignalListener(signal, listener);
+    }
+    this.#udp.close();
+    const pty = this.#pty;
+    if (pty) {
+      pty.close(); // the application gets SIGHUP, as with mosh
+      // Reap it if it goes at once; don't wait for one that ignores the hangup.
+      setTimeout(() => pty.tryWait(), 100);
+    }
+    this.#resolveDone(code);
+  }
+}

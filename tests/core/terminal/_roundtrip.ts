@@ -1,0 +1,123 @@
+/**
+ * The round trip the whole screen layer exists for: a server emulator reads the output, a
+ * client emulator that held the previous frame applies `newFrame(previous, current)`, and must
+ * then hold exactly the current frame; so must a fresh emulator given `newFrame(null, current)`.
+ */
+import assert from "node:assert/strict";
+import { Emulator } from "../../../core/terminal/emulator.ts";
+import { Framebuffer } from "../../../core/terminal/framebuffer.ts";
+import { newFrame } from "../../../core/terminal/display.ts";
+import type { Session } from "./_streams.ts";
+
+const encoder = new TextEncoder();
+
+/**
+ * What differs between two frames, as a client would see it (the bell count is compared as
+ * "did it change" by the callers, since one BEL carries any number of bells), or null.
+ */
+export function frameDifference(a: Framebuffer, b: Framebuffer): string | null {
+  if (a.with({ bellCount: 0 }).equals(b.with({ bellCount: 0 }))) return null;
+  if (a.width !== b.width || a.height !== b.height) {
+    return `size ${a.width}x${a.height} vs ${b.width}x${b.height}`;
+  }
+  const out: string[] = [];
+  for (let y = 0; y < a.height; y++) {
+    const ra = a.rows[y], rb = b.rows[y];
+    if (ra.equals(rb)) continue;
+    let where = `row ${y}`;
+    if (ra.wrap !== rb.wrap) where += ` wrap ${ra.wrap} vs ${rb.wrap}`;
+    for (let x = 0; x < a.width; x++) {
+      if (!ra.cellEquals(x, rb)) {
+        where += ` col ${x}: ${JSON.stringify(ra.cell(x))} vs ${JSON.stringify(rb.cell(x))}`;
+        break;
+      }
+    }
+    out.push(`${where}\n  ${JSON.stringify(ra.toText())}\n  ${JSON.stringify(rb.toText())}`);
+  }
+  const fields = [
+    "cursor",
+    "pen",
+    "reverseVideo",
+    "bracketedPaste",
+    "mouseReporting",
+    "focusEvents",
+    "mouseEncoding",
+    "title",
+    "iconName",
+    "titleInitialized",
+    "clipboard",
+  ] as const;
+  for (const f of fields) {
+    if (JSON.stringify(a[f]) !== JSON.stringify(b[f])) {
+      out.push(`${f}: ${JSON.stringify(a[f])} vs ${JSON.stringify(b[f])}`);
+    }
+  }
+  return out.join("\n") || "frames differ";
+}
+
+/** Reusable emulators: building one costs a millisecond, loading a blank frame a tenth of that. */
+export class EmulatorPool {
+  #free: Emulator[] = [];
+  take(width: number, height: number): Emulator {
+    const e = this.#free.pop() ?? new Emulator(width, height);
+    e.load(Framebuffer.blank(width, height));
+    return e;
+  }
+  give(...e: Emulator[]): void {
+    this.#free.push(...e);
+  }
+}
+
+/** Options of {@link checkRoundTrip}. */
+export interface RoundTripOptions {
+  /** Also draw frames on a fresh emulator with `newFrame(null, frame)`: every one, or the last. */
+  fresh?: "every" | "last";
+  /** Called with every diff and the frame it leads to, to check its contents. */
+  onDiff?: (diff: string, frame: Framebuffer) => void;
+}
+
+/**
+ * Runs a session through server emulator → newFrame → client emulator and asserts, after each
+ * step, that the client holds exactly the server's frame.
+ */
+export function checkRoundTrip(s: Session, pool: EmulatorPool, opts: RoundTripOptions = {}): void {
+  const server = pool.take(s.width, s.height);
+  const client = pool.take(s.width, s.height);
+  let fresh: Emulator | undefined;
+  try {
+    let prev = server.snapshot();
+    let shown = client.snapshot();
+    for (const [i, step] of s.steps.entries()) {
+      if ("write" in step) server.write(step.write);
+      else server.resize(step.resize.width, step.resize.height);
+      server.takeReplies();
+      const cur = server.snapshot();
+      const diff = newFrame(prev, cur);
+      opts.onDiff?.(diff, cur);
+      if (cur.width !== prev.width || cur.height !== prev.height) {
+        client.resize(cur.width, cur.height);
+      }
+      client.write(encoder.encode(diff));
+      assert.equal(client.takeReplies().length, 0, "the diff made the client answer");
+      const got = client.snapshot();
+      const problem = frameDifference(got, cur);
+      assert.equal(
+        problem,
+        null,
+        `after step ${i}, the client differs:\n${problem}\ndiff: ${JSON.stringify(diff)}`,
+      );
+      assert.equal(got.bellCount !== shown.bellCount, cur.bellCount !== prev.bellCount, "bell");
+      if (opts.fresh === "every" || (opts.fresh === "last" && i === s.steps.length - 1)) {
+        fresh ??= pool.take(cur.width, cur.height);
+        fresh.load(Framebuffer.blank(cur.width, cur.height));
+        fresh.write(encoder.encode(newFrame(null, cur)));
+        const again = frameDifference(fresh.snapshot(), cur);
+        assert.equal(again, null, `after step ${i}, a fresh client differs:\n${again}`);
+      }
+      prev = cur;
+      shown = got;
+    }
+  } finally {
+    pool.give(server, client, ...(fresh ? [fresh] : []));
+  }
+}

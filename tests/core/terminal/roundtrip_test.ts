@@ -1,0 +1,21 @@
+/**
+ * The screen round trip as a property (mosh-protocol.md §6): after the server emulator reads
+ * random output, a client that held the previous frame and applies `newFrame(previous,
+ * current)` holds exactly the current frame, and so does a fresh client given
+ * `newFrame(null, current)`. A failing case prints its seed; set DENOMOSH_TERM_SEED to replay,
+ * DENOMOSH_TERM_RUNS to run more cases (2,000 by default; 20,000 pass).
+ */
+import fc from "fast-check";
+import { session } from "./_streams.ts";
+import { checkRoundTrip, EmulatorPool } from "./_roundtrip.ts";
+
+const seedEnv = Deno.env.get("DENOMOSH_TERM_SEED");
+const params = (numRuns: number) => ({ numRuns, ...(seedEnv ? { seed: Number(seedEnv) } : {}) });
+const pool = new EmulatorPool();
+
+Deno.test("a client that held the previous frame reaches the current one exactly (property)", () => {
+  fc.assert(
+    fc.property(session(), (s) => checkRoundTrip(s, pool, { fresh: "last" })),
+    params(Number(Deno.env.get("DENOMOSH_TERM_RUNS") ?? 2000)),
+  );
+});

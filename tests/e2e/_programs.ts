@@ -1,0 +1,93 @@
+/**
+ * Our programs and Debian's, started as a user would start them, for end-to-end tests.
+ */
+import { selfCommand } from "../../cli/self.ts";
+import { MOSH_CLIENT, MOSH_SERVER } from "../_debian_mosh.ts";
+import { shellQuote } from "./_tmux.ts";
+
+/** A started `mosh-server new`. */
+export interface StartedServer {
+  port: number;
+  key: string;
+  pid: number;
+  stdout: string;
+  stderr: string;
+  /** Kills the daemon if it still runs; returns whether it did. */
+  stop(): boolean;
+  /** Whether the daemon still runs. */
+  alive(): boolean;
+}
+
+/** Whether a process exists (and is not a zombie). */
+export function processAlive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `mosh-server new ARGS -- COMMAND` (ours or Debian's) and reads its startup lines. */
+export async function startServer(
+  which: "ours" | "debian",
+  args: string[],
+  command: string[] = [],
+  env: Record<string, string> = {},
+): Promise<StartedServer> {
+  const cmd = which === "ours" ? selfCommand("mosh-server", []) : { cmd: MOSH_SERVER, args: [] };
+  const out = await new Deno.Command(cmd.cmd, {
+    args: [...cmd.args, "new", ...args, ...(command.length ? ["--", ...command] : [])],
+    env: { LANG: "C.UTF-8", ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout);
+  const stderr = new TextDecoder().decode(out.stderr);
+  const m = stdout.match(/MOSH CONNECT (\d+) ([A-Za-z0-9/+]{22})/);
+  const pid = Number(stderr.match(/detached, pid = (\d+)/)?.[1] ?? 0);
+  if (!m || !pid) throw new Error(`${which} mosh-server did not start:\n${stdout}\n${stderr}`);
+  return {
+    port: Number(m[1]),
+    key: m[2],
+    pid,
+    stdout,
+    stderr,
+    stop() {
+      if (!processAlive(pid)) return false;
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch {
+        return false;
+      }
+      return true;
+    },
+    alive: () => processAlive(pid),
+  };
+}
+
+/** A shell command line that runs a mosh-client (ours or Debian's) against a server. */
+export function clientCommand(
+  which: "ours" | "debian",
+  server: { port: number; key: string },
+  env: Record<string, string> = {},
+  ip = "127.0.0.1",
+): string {
+  const cmd = which === "ours"
+    ? selfCommand("mosh-client", [ip, String(server.port)])
+    : { cmd: MOSH_CLIENT, args: [ip, String(server.port)] };
+  const vars = Object.entries({ MOSH_KEY: server.key, ...env })
+    .map(([k, v]) => `${k}=${shellQuote(v)}`).join(" ");
+  return `env ${vars} ${[cmd.cmd, ...cmd.args].map(shellQuote).join(" ")}`;
+}
+
+/** Waits until `pid` is gone, up to `ms`. */
+export async function waitGone(pid: number, ms = 10_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (!processAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
