@@ -70,7 +70,7 @@ export class Connection {
   readonly #codec: DatagramCodec;
   readonly #sendDirection: Direction;
   readonly #recvDirection: Direction;
-  readonly rtt = new RttEstimator();
+  readonly rtt: RttEstimator = new RttEstimator();
   #seq = 0n;
   #expectedSeq = 0n;
   #remote: Address | undefined;

@@ -51,7 +51,7 @@ export class Transport<My extends SyncState<My>, Remote extends SyncState<Remote
   readonly connection: Connection;
   readonly sender: TransportSender<My>;
   /** Datagrams and instructions dropped, by reason. */
-  readonly drops = new DropCounter();
+  readonly drops: DropCounter = new DropCounter();
   readonly #assembly = new FragmentAssembly();
   #received: TimestampedState<Remote>[];
   #lastReceiverState: Remote;
