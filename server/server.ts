@@ -52,6 +52,8 @@ export interface ServerConfig {
   signalTimeout: number;
   /** Where to log (`-v`); undefined = silent. */
   log?: (line: string) => void;
+  /** How long to wait for a first client, ms (mosh: 60 s). */
+  noClientTimeout?: number;
 }
 
 const CRLF = new Uint8Array([0x0d, 0x0a]);
@@ -209,6 +211,10 @@ export class MoshServer {
     let wait = this.#echo.waitTime(now);
     const latest = this.transport.latestRemote;
     if (latest.num === 0n || this.transport.sender.shutdownInProgress) wait = Math.min(wait, 5000);
+    if (latest.num === 0n) {
+      const noClient = this.#config.noClientTimeout ?? NO_CLIENT_TIMEOUT;
+      wait = Math.min(wait, Math.max(0, noClient - (now - this.#started)));
+    }
     if (this.#config.networkTimeout) {
       wait = Math.min(
         wait,
@@ -255,8 +261,9 @@ export class MoshServer {
       this.#log(`Network idle for ${Math.floor((now - latest.timestamp) / 1000)} seconds.`);
       this.#shutdown();
     }
-    if (latest.num === 0n && now - this.#started >= NO_CLIENT_TIMEOUT) {
-      this.#log(`No connection within ${NO_CLIENT_TIMEOUT / 1000} seconds.`);
+    const noClient = this.#config.noClientTimeout ?? NO_CLIENT_TIMEOUT;
+    if (latest.num === 0n && now - this.#started >= noClient) {
+      this.#log(`No connection within ${noClient / 1000} seconds.`);
       this.#finish(0);
     }
   }
