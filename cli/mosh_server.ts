@@ -61,6 +61,7 @@ interface DaemonConfig {
   preamble: string;
   networkTimeout: number;
   signalTimeout: number;
+  screenDump?: string;
 }
 
 const encoder = new TextEncoder();
@@ -186,6 +187,7 @@ async function runNew(args: string[]): Promise<number> {
     preamble,
     networkTimeout: network.seconds,
     signalTimeout: signal.seconds,
+    screenDump: env.MOSH_SERVER_SCREEN_DUMP || undefined,
   };
 
   const self = selfCommand("mosh-server", [DAEMON_FLAG]);
@@ -278,6 +280,7 @@ async function runDaemon(): Promise<number> {
     networkTimeout: config.networkTimeout,
     signalTimeout: config.signalTimeout,
     log,
+    screenDump: config.screenDump,
   });
   const code = await server.done;
   console.log("\n[mosh-server is exiting.]");

@@ -54,6 +54,12 @@ export interface ServerConfig {
   log?: (line: string) => void;
   /** How long to wait for a first client, ms (mosh: 60 s). */
   noClientTimeout?: number;
+  /**
+   * A file to write the current screen to on SIGUSR2 (`MOSH_SERVER_SCREEN_DUMP`): the text
+   * of each row and the cursor, as JSON. A debugging aid, and how the fault tests compare the
+   * server's screen with what the user sees.
+   */
+  screenDump?: string;
 }
 
 const CRLF = new Uint8Array([0x0d, 0x0a]);
@@ -103,6 +109,12 @@ export class MoshServer {
       const listener = () => this.#onSignal(signal);
       Deno.addSignalListener(signal, listener);
       this.#signalListeners.push([signal, listener]);
+    }
+    if (config.screenDump) {
+      const path = config.screenDump;
+      const listener = () => this.#dumpScreen(path);
+      Deno.addSignalListener("SIGUSR2", listener);
+      this.#signalListeners.push(["SIGUSR2", listener]);
     }
   }
 
@@ -222,6 +234,21 @@ export class MoshServer {
       );
     }
     return wait;
+  }
+
+  #dumpScreen(path: string): void {
+    const fb = this.#emulator.snapshot();
+    const dump = {
+      rows: fb.rows.map((r) => r.toText()),
+      cursor: fb.cursor,
+      clientState: String(this.transport.latestRemote.num),
+    };
+    try {
+      Deno.writeTextFileSync(`${path}.tmp`, JSON.stringify(dump));
+      Deno.renameSync(`${path}.tmp`, path);
+    } catch (e) {
+      this.#log(`screen dump to ${path} failed: ${e}`);
+    }
   }
 
   #onSignal(signal: Deno.Signal): void {

@@ -91,3 +91,18 @@ export async function waitGone(pid: number, ms = 10_000): Promise<boolean> {
   }
   return false;
 }
+
+/** The pid of a client started by {@link clientCommand} for `port`: the process naming it. */
+export function clientPid(port: number): number {
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const argv = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0");
+      const client = argv.some((a) => a.endsWith("mosh_client.ts") || a.endsWith("mosh-client"));
+      if (client && argv.includes(String(port))) return Number(e.name);
+    } catch {
+      // gone
+    }
+  }
+  throw new Error(`no client process for port ${port}`);
+}

@@ -43,6 +43,8 @@ export class ImpairmentProxy {
   };
   /** Send times (ms, performance.now) of every datagram forwarded, per direction. */
   readonly times: { c2s: number[]; s2c: number[] } = { c2s: [], s2c: [] };
+  /** Called with every datagram the proxy sees, before any impairment (for tracing). */
+  onDatagram?: (dir: "c2s" | "s2c", data: Uint8Array, t: number) => void;
 
   /** Starts a proxy in front of the server at 127.0.0.1:`serverPort`. */
   constructor(serverPort: number, seed = 1) {
@@ -108,7 +110,9 @@ export class ImpairmentProxy {
     const stats = this.stats[dir];
     stats.datagrams++;
     stats.bytes += data.length;
-    this.times[dir].push(performance.now());
+    const now = performance.now();
+    this.times[dir].push(now);
+    this.onDatagram?.(dir, data, now);
     if (imp.blocked || this.#random() < (imp.loss ?? 0)) {
       stats.dropped++;
       return;

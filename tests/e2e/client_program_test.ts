@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { selfCommand } from "../../cli/self.ts";
-import { clientCommand, startServer, waitGone } from "./_programs.ts";
+import { clientCommand, clientPid, startServer, waitGone } from "./_programs.ts";
 import { shellQuote, sleep, Tmux } from "./_tmux.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
@@ -23,22 +23,6 @@ async function runClient(args: string[], env: Record<string, string>) {
     stderr: "piped",
   }).output();
   return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
-}
-
-/** The client process of a tmux test: the deno process whose arguments name this port. */
-function clientPid(port: number): number {
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const cmdline = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0");
-      if (cmdline.some((a) => a.endsWith("mosh_client.ts")) && cmdline.includes(String(port))) {
-        return Number(e.name);
-      }
-    } catch {
-      // gone
-    }
-  }
-  throw new Error(`no client process for port ${port}`);
 }
 
 function procState(pid: number): string {

@@ -1,0 +1,185 @@
+/**
+ * `deno task bench:compare`: Debian's mosh 1.4.0 and ours, the same scenarios through the same
+ * impairment proxy, interleaved (mosh, ours, mosh, ours, ...), as a table of medians with the
+ * ratio ours / mosh's. Everything runs on loopback; the round trips are the proxy's delays.
+ *
+ *   deno task bench:compare [--quick]
+ *
+ * `--quick` takes fewer samples (for a smoke run); the README's table comes from a full run.
+ */
+import { cpuSeconds, type Kind, peakRssMb, Session } from "./_session.ts";
+import { median } from "./_measure.ts";
+
+const quick = Deno.args.includes("--quick");
+const KINDS: Kind[] = ["debian", "ours"];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const prompt = (screen: string) => /^\$ *$/m.test(screen);
+
+interface Row {
+  what: string;
+  unit: string;
+  values: Record<Kind, number[]>;
+  better: "lower" | "higher";
+}
+const rows: Row[] = [];
+function record(what: string, unit: string, kind: Kind, value: number): void {
+  let row = rows.find((r) => r.what === what);
+  if (!row) rows.push(row = { what, unit, values: { debian: [], ours: [] }, better: "lower" });
+  row.values[kind].push(value);
+}
+
+/** Keystroke to screen: type distinct letters at the prompt, time each echo. */
+async function echo(kind: Kind, rtt: number, predict: string): Promise<void> {
+  const s = await Session.start(kind, { oneWay: rtt / 2, predict });
+  try {
+    await s.waitScreen(prompt, 20_000, "the prompt");
+    await sleep(Math.max(1000, 4 * rtt)); // let the round-trip estimate settle
+    const n = quick ? 8 : 20;
+    let line = "";
+    for (let i = 0; i < n; i++) {
+      line += "abcdefghijklmnopqrstuvwxyz"[i % 26];
+      const want = `$ ${line}`;
+      const t = s.type(line.at(-1)!);
+      const at = await s.waitScreen((x) => x.includes(want), 10_000, want);
+      record(`echo, RTT ${rtt} ms, prediction ${predict}`, "ms", kind, at - t);
+      await sleep(rtt + 100);
+    }
+  } finally {
+    await s.close();
+  }
+}
+
+/** seq 1 1000000: time to the screen, CPU, memory and traffic. */
+async function bulk(kind: Kind): Promise<void> {
+  const s = await Session.start(kind);
+  try {
+    await s.waitScreen(prompt, 20_000, "the prompt");
+    await sleep(500);
+    const cpu0 = [cpuSeconds(s.server.pid), cpuSeconds(s.clientPid)];
+    const traffic0 = structuredClone(s.proxy.stats);
+    const t = s.type("seq 1 1000000\r");
+    const at = await s.waitScreen((x) => /^1000000 *\n\$ /m.test(x), 60_000, "the end of seq");
+    await sleep(300);
+    record("seq 1 1000000 to the screen", "s", kind, (at - t) / 1000);
+    record("  server CPU", "s", kind, cpuSeconds(s.server.pid) - cpu0[0]);
+    record("  client CPU", "s", kind, cpuSeconds(s.clientPid) - cpu0[1]);
+    record("  server peak RSS", "MB", kind, peakRssMb(s.server.pid));
+    record("  client peak RSS", "MB", kind, peakRssMb(s.clientPid));
+    const st = s.proxy.stats;
+    record("  datagrams server→client", "", kind, st.s2c.datagrams - traffic0.s2c.datagrams);
+    record("  datagrams client→server", "", kind, st.c2s.datagrams - traffic0.c2s.datagrams);
+    record("  bytes server→client", "KB", kind, (st.s2c.bytes - traffic0.s2c.bytes) / 1024);
+  } finally {
+    await s.close();
+  }
+}
+
+/** Idle: traffic and CPU over a quiet stretch, per minute. */
+async function idle(kind: Kind): Promise<void> {
+  const s = await Session.start(kind);
+  try {
+    await s.waitScreen(prompt, 20_000, "the prompt");
+    await sleep(4000);
+    const span = quick ? 15_000 : 45_000;
+    const st0 = structuredClone(s.proxy.stats);
+    const cpu0 = cpuSeconds(s.server.pid) + cpuSeconds(s.clientPid);
+    await sleep(span);
+    const per = 60_000 / span;
+    const st = s.proxy.stats;
+    record(
+      "idle datagrams/min each way",
+      "",
+      kind,
+      ((st.c2s.datagrams - st0.c2s.datagrams + st.s2c.datagrams - st0.s2c.datagrams) / 2) * per,
+    );
+    record(
+      "idle bytes/min each way",
+      "KB",
+      kind,
+      ((st.c2s.bytes - st0.c2s.bytes + st.s2c.bytes - st0.s2c.bytes) / 2 / 1024) * per,
+    );
+    record(
+      "idle CPU (both)",
+      "s/min",
+      kind,
+      (cpuSeconds(s.server.pid) + cpuSeconds(s.clientPid) - cpu0) * per,
+    );
+  } finally {
+    await s.close();
+  }
+}
+
+/** Start-up: server to MOSH CONNECT, client to the first prompt. */
+async function startup(kind: Kind): Promise<void> {
+  const s = await Session.start(kind);
+  try {
+    await s.waitScreen(prompt, 20_000, "the prompt");
+    record("start-up: server launch to MOSH CONNECT", "ms", kind, s.serverStartMs);
+    record("start-up: client launch to first prompt", "ms", kind, s.firstPrompt! - s.started);
+  } finally {
+    await s.close();
+  }
+}
+
+/** NAT rebinding while idle: time for later server output to reach the screen. */
+async function rebind(kind: Kind): Promise<void> {
+  const s = await Session.start(kind);
+  try {
+    await s.waitScreen(prompt, 20_000, "the prompt");
+    await sleep(1000);
+    const t = s.type("sleep 2; echo re$((1+1))bound\r");
+    await sleep(1000);
+    s.proxy.rebind();
+    const printed = t + 2000; // when the application printed, give or take a few ms
+    const at = await s.waitScreen((x) => /^re2bound/m.test(x), 15_000, "the output");
+    record("output after a NAT rebinding", "ms", kind, at - printed);
+  } finally {
+    await s.close();
+  }
+}
+
+/** Microbenchmarks: our own modules (no counterpart in mosh to run side by side). */
+async function micro(): Promise<string[]> {
+  const out: string[] = [];
+  for (const file of ["ocb_bench.ts", "terminal_bench.ts"]) {
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL(file, import.meta.url).pathname],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    out.push(new TextDecoder().decode(r.stdout).trim());
+  }
+  return out;
+}
+
+const rounds = quick ? 1 : 3;
+for (let round = 0; round < rounds; round++) {
+  for (const kind of KINDS) {
+    for (const rtt of [0, 100, 300]) {
+      for (const predict of ["never", "adaptive"]) await echo(kind, rtt, predict);
+    }
+    await bulk(kind);
+    await startup(kind);
+    await rebind(kind);
+  }
+}
+for (const kind of KINDS) await idle(kind);
+
+const date = new Date().toISOString().slice(0, 10);
+const cpu = Deno.readTextFileSync("/proc/cpuinfo").match(/model name\s*:\s*(.*)/)?.[1] ?? "?";
+console.log(
+  `Debian mosh 1.4.0 vs denomosh, ${date}, ${navigator.hardwareConcurrency} cores (${cpu})\n`,
+);
+console.log("| scenario | mosh 1.4.0 | ours | ours / mosh |");
+console.log("| --- | ---: | ---: | ---: |");
+const fmt = (x: number) =>
+  Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2);
+for (const r of rows) {
+  const m = median(r.values.debian), o = median(r.values.ours);
+  const unit = r.unit ? ` ${r.unit}` : "";
+  console.log(
+    `| ${r.what} | ${fmt(m)}${unit} | ${fmt(o)}${unit} | ${m > 0 ? (o / m).toFixed(2) : "—"} |`,
+  );
+}
+console.log("\nMicrobenchmarks (ours):\n");
+for (const m of await micro()) console.log(m + "\n");
