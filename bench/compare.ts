@@ -3,7 +3,7 @@
  * impairment proxy, interleaved (mosh, ours, mosh, ours, ...), as a table of medians with the
  * ratio ours / mosh's. Everything runs on loopback; the round trips are the proxy's delays.
  *
- *   deno task bench:compare [--quick]
+ *   deno task bench:compare [--quick] [--only=echo,bulk,startup,rebind,idle,micro]
  *
  * `--quick` takes fewer samples (for a smoke run); the README's table comes from a full run.
  */
@@ -11,6 +11,9 @@ import { cpuSeconds, type Kind, peakRssMb, Session } from "./_session.ts";
 import { median } from "./_measure.ts";
 
 const quick = Deno.args.includes("--quick");
+/** `--only=NAME[,NAME]` runs only those scenarios: echo, bulk, startup, rebind, idle, micro. */
+const only = Deno.args.find((a) => a.startsWith("--only="))?.slice(7).split(",");
+const wanted = (name: string) => !only || only.includes(name);
 const KINDS: Kind[] = ["debian", "ours"];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const prompt = (screen: string) => /^\$ *$/m.test(screen);
@@ -155,15 +158,17 @@ async function micro(): Promise<string[]> {
 const rounds = quick ? 1 : 3;
 for (let round = 0; round < rounds; round++) {
   for (const kind of KINDS) {
-    for (const rtt of [0, 100, 300]) {
-      for (const predict of ["never", "adaptive"]) await echo(kind, rtt, predict);
+    if (wanted("echo")) {
+      for (const rtt of [0, 100, 300]) {
+        for (const predict of ["never", "adaptive"]) await echo(kind, rtt, predict);
+      }
     }
-    await bulk(kind);
-    await startup(kind);
-    await rebind(kind);
+    if (wanted("bulk")) await bulk(kind);
+    if (wanted("startup")) await startup(kind);
+    if (wanted("rebind")) await rebind(kind);
   }
 }
-for (const kind of KINDS) await idle(kind);
+if (wanted("idle")) { for (const kind of KINDS) await idle(kind); }
 
 const date = new Date().toISOString().slice(0, 10);
 const cpu = Deno.readTextFileSync("/proc/cpuinfo").match(/model name\s*:\s*(.*)/)?.[1] ?? "?";
@@ -181,5 +186,7 @@ for (const r of rows) {
     `| ${r.what} | ${fmt(m)}${unit} | ${fmt(o)}${unit} | ${m > 0 ? (o / m).toFixed(2) : "—"} |`,
   );
 }
-console.log("\nMicrobenchmarks (ours):\n");
-for (const m of await micro()) console.log(m + "\n");
+if (wanted("micro")) {
+  console.log("\nMicrobenchmarks (ours):\n");
+  for (const m of await micro()) console.log(m + "\n");
+}

@@ -12,12 +12,9 @@
  * @module
  */
 
-import { Base64Key } from "../core/crypto/key.ts";
 import { parseServerArgs, parseTimeoutEnv, type ServerOptions, termFor } from "./server_options.ts";
 import { selfCommand } from "./self.ts";
 import { VERSION } from "./version.ts";
-import { bindServer } from "../server/bind.ts";
-import { MoshServer } from "../server/server.ts";
 import {
   isUtf8Locale,
   localeCharset,
@@ -239,6 +236,12 @@ async function runNew(args: string[]): Promise<number> {
 
 /** The daemon: binds, answers the first process, detaches, and serves the session. */
 async function runDaemon(): Promise<number> {
+  // Only what answering the first process needs is loaded before it is answered: it waits, and
+  // so does the user. The terminal emulator comes after.
+  const [{ bindServer }, { Base64Key }] = await Promise.all([
+    import("../server/bind.ts"),
+    import("../core/crypto/key.ts"),
+  ]);
   const config: DaemonConfig = JSON.parse(await new Response(Deno.stdin.readable).text());
   const { options } = config;
   newSession();
@@ -266,6 +269,7 @@ async function runDaemon(): Promise<number> {
   dup2(nul, 1);
   if (!options.verbose) dup2(nul, 2);
   const log = options.verbose ? (line: string) => console.error(line) : undefined;
+  const { MoshServer } = await import("../server/server.ts");
   const server = new MoshServer({
     key,
     socket: bound.socket,

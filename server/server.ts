@@ -31,6 +31,17 @@ import { UserInput } from "./user_input.ts";
 
 /** mosh exits if no client state arrives within this long of starting, ms. */
 export const NO_CLIENT_TIMEOUT = 60_000;
+/** mosh's collection delay: output is gathered this long before a frame goes out, ms. */
+export const SEND_MINDELAY = 8;
+/**
+ * The collection delay for the echo of typed printable characters, ms. A shell echoes a key
+ * within a millisecond and prints nothing more, so waiting mosh's 8 ms only delays what the
+ * user sees. After Enter or any control key, output may keep coming (a command runs), and
+ * gathering it into one frame matters more: then mosh's 8 ms applies.
+ */
+export const ECHO_MINDELAY = 1;
+/** Output this soon after printable keys is taken for their echo, ms. */
+const ECHO_WINDOW = 20;
 
 /** What the daemon runs. */
 export interface ServerConfig {
@@ -75,6 +86,8 @@ export class MoshServer {
   readonly #started: number;
   #pty: Pty | undefined;
   #screenDirty = false;
+  /** When printable-only keys were last written to the application (-Infinity: never). */
+  #typedAt = -Infinity;
   #exitCode: number | undefined;
   #done: Promise<number>;
   #resolveDone!: (code: number) => void;
@@ -148,6 +161,8 @@ export class MoshServer {
     if (events.length) this.#echo.registerInputFrame(this.transport.latestRemote.num, now);
     if (first && !this.transport.sender.shutdownInProgress) this.#startApplication();
     for (const k of keys) this.#pty?.write(k);
+    const printable = keys.length > 0 && keys.every((k) => k.every((b) => b >= 0x20 && b !== 0x7f));
+    this.#typedAt = printable ? now : -Infinity;
     this.#log(
       `Client state ${this.transport.latestRemote.num} from ${this.transport.connection.remoteAddr}`,
     );
@@ -198,6 +213,10 @@ export class MoshServer {
       this.#emulator.write(data);
       const replies = this.#emulator.takeReplies();
       if (replies.length) pty.write(replies);
+      const echo = monotonicNow() - this.#typedAt <= ECHO_WINDOW;
+      if (!this.#screenDirty && !this.transport.sender.hasUnsentState) {
+        this.transport.sender.sendMinDelay = echo ? ECHO_MINDELAY : SEND_MINDELAY;
+      }
       this.#screenDirty = true;
       this.#udp.service();
     }
@@ -205,13 +224,22 @@ export class MoshServer {
     this.#shutdown();
   }
 
-  /** Brings the synchronized state up to date with the screen and the echo ack. */
-  #refreshState(now: number): void {
+  /**
+   * Brings the synchronized state up to date with the screen and the echo ack. A snapshot is
+   * taken when the screen changed and either nothing is waiting to be sent yet (so that the
+   * change starts the pacing clock) or a frame is due now (so that it carries the newest
+   * screen); while a frame waits for its turn, more output only marks the screen dirty. During
+   * a flood that is one snapshot per frame instead of one per read.
+   */
+  #refreshState(now: number, force = false): void {
     // During shutdown the final screen is already in the state; it stays as it was sent.
     let state = this.transport.currentState;
-    if (this.#screenDirty && !this.transport.sender.shutdownInProgress) {
-      state = state.withFramebuffer(this.#emulator.snapshot());
-      this.#screenDirty = false;
+    const sender = this.transport.sender;
+    if (this.#screenDirty && !sender.shutdownInProgress) {
+      if (force || !sender.hasUnsentState || this.transport.waitTime(now) === 0) {
+        state = state.withFramebuffer(this.#emulator.snapshot());
+        this.#screenDirty = false;
+      }
     }
     if (this.#echo.update(now) && !this.transport.sender.shutdownInProgress) {
       state = state.withEchoAck(this.#echo.echoAck);
@@ -267,7 +295,7 @@ export class MoshServer {
     const sender = this.transport.sender;
     if (this.transport.connection.hasRemoteAddr && !sender.shutdownInProgress) {
       // The final screen goes with the shutdown state.
-      this.#refreshState(monotonicNow());
+      this.#refreshState(monotonicNow(), true);
       this.transport.startShutdown(monotonicNow());
       queueMicrotask(() => this.#udp.service());
     } else if (!this.transport.connection.hasRemoteAddr) {

@@ -56,7 +56,11 @@ export class TransportSender<S extends SyncState<S>> {
   readonly #connection: Connection;
   readonly #fragmenter = new Fragmenter();
   readonly #random: (bytes: Uint8Array) => Uint8Array;
-  readonly sendMinDelay: number;
+  /**
+   * The minimum collection delay, ms. Mutable: mosh-server shortens it for the echo of typed
+   * characters (see server/server.ts).
+   */
+  sendMinDelay: number;
   #current: S;
   /** Front: the newest state the receiver acknowledged. Back: the last one sent. */
   #sent: TimestampedState<S>[];
@@ -100,6 +104,11 @@ export class TransportSender<S extends SyncState<S>> {
   /** The newest state of ours the receiver acknowledged, and when we sent it. */
   get acked(): Readonly<TimestampedState<S>> {
     return this.#sent[0];
+  }
+
+  /** Whether the current state is one we have not sent yet. */
+  get hasUnsentState(): boolean {
+    return !this.#current.equals(this.lastSent.state);
   }
 
   /** The last state we sent. */
