@@ -115,6 +115,7 @@ export class XtermHandle {
     this.#inputHandler = this.#core?._inputHandler;
     this.#parser = this.#inputHandler?._parser;
     checkInternals(this.#core);
+    fastCopyFrom(this.#core._bufferService.buffer.lines.get(0));
     // One slice can decode to one more code point than it has bytes (a pending sequence that
     // turns into U+FFFD); leave room.
     this.#inputHandler._parseBuffer = new Uint32Array(PARSE_SLICE + 16);
@@ -216,6 +217,47 @@ export class XtermHandle {
     this.#parser.setCsiHandlerFallback(fn);
     this.#parser.setEscHandlerFallback(fn);
   }
+}
+
+let copyFromPatched = false;
+
+/**
+ * Makes `BufferLine.copyFrom` keep the line's empty combined-character and extended-attribute
+ * maps instead of allocating two new objects. With no scrollback, every line feed at the
+ * bottom copies a blank line into the recycled top line, so output like `seq` allocated two
+ * objects a line and spent a fifth of its time in the garbage collector. Behaviour is the
+ * same: the maps end up with the same entries as the source's.
+ */
+function fastCopyFrom(line: { copyFrom?: unknown } | undefined): void {
+  if (copyFromPatched || !line) return;
+  const proto = Object.getPrototypeOf(line) as Record<string, unknown>;
+  const original = proto.copyFrom;
+  if (typeof original !== "function") {
+    throw new Error("@xterm/headless internals changed: BufferLine.copyFrom");
+  }
+  const isEmpty = (o: Record<string, unknown>): boolean => {
+    for (const _ in o) return false;
+    return true;
+  };
+  proto.copyFrom = function (this: XtermLineInternals, src: XtermLineInternals): void {
+    if (this.length !== src.length || !isEmpty(src._combined) || !isEmpty(src._extendedAttrs)) {
+      (original as (this: XtermLineInternals, s: XtermLineInternals) => void).call(this, src);
+      return;
+    }
+    this._data.set(src._data);
+    if (!isEmpty(this._combined)) this._combined = {};
+    if (!isEmpty(this._extendedAttrs)) this._extendedAttrs = {};
+    this.isWrapped = src.isWrapped;
+  };
+  copyFromPatched = true;
+}
+
+interface XtermLineInternals {
+  _data: Uint32Array;
+  _combined: Record<string, unknown>;
+  _extendedAttrs: Record<string, unknown>;
+  length: number;
+  isWrapped: boolean;
 }
 
 /** Throws if a member this module uses is missing from this xterm.js build. */
