@@ -55,3 +55,8 @@ export type { SyncState } from "./core/statesync/state.ts";
 export { UserStream } from "./core/statesync/user_stream.ts";
 export { CompleteTerminal, TerminalContext } from "./core/statesync/complete_terminal.ts";
 export * from "./core/terminal/mod.ts";
+export {
+  type DisplayPreference,
+  PredictionEngine,
+  type PredictionOptions,
+} from "./core/prediction/prediction.ts";

@@ -91,6 +91,8 @@ export async function moshClientMain(args: string[]): Promise<number> {
       caps,
       env,
       tty: stdioTty(),
+      predict: options.predict,
+      predictOverwrite: options.predictOverwrite,
     });
   } catch (e) {
     writeAll(Deno.stderr, `Error: ${e instanceof Error ? e.message : e}\n`);

@@ -1,8 +1,8 @@
 /**
  * mosh-client's program loop (mosh's `STMClient`): the user's terminal in raw mode, keystrokes
- * through the escape-key filter into the UserStream, the server's screen drawn with the
- * notification bar (and, later, predictions) on top, and the terminal restored on every way
- * out.
+ * through the prediction engine and the escape-key filter into the UserStream, the server's
+ * screen drawn with the predictions and the notification bar on top, and the terminal restored
+ * on every way out.
  *
  * Drawing is `newFrame(what the terminal shows, what it should show)`, so the terminal only
  * ever receives the difference, and a repaint (Ctrl-L, resume) is the same call with nothing
@@ -22,12 +22,15 @@ import { kill } from "../io/libc.ts";
 import { escapeConfig, EscapeFilter } from "./escape.ts";
 import { NotificationEngine } from "./notification.ts";
 import { drawNotificationBar } from "./notification_bar.ts";
+import { type DisplayPreference, PredictionEngine } from "../core/prediction/prediction.ts";
 import type { TermCaps } from "./terminfo.ts";
 
 /** How long the client waits for a first server state before giving up, ms. */
 export const CONNECT_TIMEOUT = 15_000;
 /** After this long without a server state at startup, the bar says so, ms. */
 const CONNECTING_NOTICE = 250;
+/** A read of more than this many bytes is a paste: it is not predicted. */
+const PASTE_BYTES = 100;
 
 /** What the client needs. */
 export interface ClientConfig {
@@ -38,6 +41,10 @@ export interface ClientConfig {
   env: Record<string, string | undefined>;
   /** Raw-mode terminal I/O; tests may pass a fake. */
   tty: ClientTty;
+  /** When to show predictions (MOSH_PREDICTION_DISPLAY); adaptive if absent. */
+  predict?: DisplayPreference;
+  /** Predicted typing overwrites instead of inserting (MOSH_PREDICTION_OVERWRITE=yes). */
+  predictOverwrite?: boolean;
 }
 
 /** The user's terminal as the client uses it. */
@@ -63,6 +70,7 @@ const MOUSE_AND_CURSOR_RESET = "\x1b[?1l\x1b[0m\x1b[?25h\x1b[?1003l\x1b[?1002l\x
 export class MoshClient {
   readonly transport: Transport<UserStream, CompleteTerminal>;
   readonly notifications: NotificationEngine;
+  readonly predictions: PredictionEngine;
   readonly #config: ClientConfig;
   readonly #udp: UdpEndpoint<UserStream, CompleteTerminal>;
   readonly #escape: EscapeFilter;
@@ -83,6 +91,10 @@ export class MoshClient {
     const now = monotonicNow();
     const { columns, rows } = config.tty.size();
     this.notifications = new NotificationEngine(now);
+    this.predictions = new PredictionEngine({
+      display: config.predict,
+      overwrite: config.predictOverwrite,
+    });
     this.#escape = new EscapeFilter(escapeConfig(config.env.MOSH_ESCAPE_KEY));
     this.notifications.setEscapeKeyName(this.#escape.config.keyName);
     this.#connecting = `Nothing received from server on UDP port ${config.port}.`;
@@ -172,6 +184,19 @@ export class MoshClient {
 
   #onKeys(data: Uint8Array): void {
     if (this.transport.sender.shutdownInProgress) return;
+    // Every byte is predicted, escape key included, as mosh does; a paste is not.
+    const t = this.transport;
+    this.predictions.setLocalFrameSent(t.sender.lastSent.num);
+    if (data.length > PASTE_BYTES) this.predictions.reset();
+    else {
+      const now = monotonicNow();
+      for (const byte of data) this.predictions.newUserByte(byte, t.latestRemote.state.fb, now);
+    }
+    this.#filterKeys(data);
+  }
+
+  /** Keystrokes through the escape-key filter into the UserStream. */
+  #filterKeys(data: Uint8Array): void {
     const now = monotonicNow();
     const r = this.#escape.feed(data);
     if (r.showHelp) this.notifications.setMessage(now, this.#escape.config.help, true, false);
@@ -189,7 +214,7 @@ export class MoshClient {
     this.#udp.service();
     if (r.suspend) {
       this.#suspend();
-      if (r.rest.length) this.#onKeys(r.rest);
+      if (r.rest.length && !this.transport.sender.shutdownInProgress) this.#filterKeys(r.rest);
     }
   }
 
@@ -197,6 +222,7 @@ export class MoshClient {
     if (this.transport.sender.shutdownInProgress) return;
     const { columns, rows } = this.#config.tty.size();
     this.transport.setCurrentState(this.transport.currentState.pushResize(columns, rows));
+    this.predictions.reset();
     this.#udp.service();
   }
 
@@ -231,7 +257,7 @@ export class MoshClient {
   }
 
   #wakeAfter(now: number): number {
-    let wait = this.notifications.waitTime(now);
+    let wait = Math.min(this.notifications.waitTime(now), this.predictions.waitTime());
     if (this.transport.latestRemote.num === 0n) wait = Math.min(wait, CONNECTING_NOTICE);
     return wait;
   }
@@ -272,7 +298,13 @@ export class MoshClient {
 
   /** What the terminal should show now: the server's screen and the overlays. */
   #target(now: number, forExit = false): Framebuffer {
-    let fb = this.transport.latestRemote.state.fb;
+    const t = this.transport;
+    const server = t.latestRemote.state;
+    // What mosh tells its engine after network input; only network input changes these.
+    this.predictions.setSendInterval(t.sender.sendInterval);
+    this.predictions.setLocalFrameLateAcked(server.echoAck);
+    this.predictions.cull(server.fb, now);
+    let fb = this.predictions.apply(server.fb);
     const bar = forExit ? null : this.notifications.text(now);
     if (bar !== null) fb = drawNotificationBar(fb, bar);
     return fb;

@@ -223,6 +223,20 @@ export class RowBuilder {
     return this;
   }
 
+  /** Cell `col` as it is now (the prediction overlay compares against a row as it draws it). */
+  cell(col: number): Cell {
+    const i = col * STRIDE;
+    const code = this.#data[i];
+    const width = code === CONTINUATION ? 0 : this.#data[i + 3] & WIDE ? 2 : 1;
+    const text = code & TEXT
+      ? this.#texts[code & 0xffff]
+      : code === EMPTY || code === CONTINUATION
+      ? ""
+      : String.fromCodePoint(code);
+    const d = this.#data;
+    return { text, width, renditions: new Renditions(d[i + 1], d[i + 2], d[i + 3] & ATTR_MASK) };
+  }
+
   /** Changes only the renditions of cell `col` (and of a wide cell, not its continuation). */
   setRenditions(col: number, renditions: Renditions): this {
     const i = col * STRIDE;

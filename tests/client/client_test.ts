@@ -105,3 +105,48 @@ Deno.test({
     assert.ok(t.writes.some((w) => w.includes("Exiting...")), "the bar said Exiting...");
   },
 });
+
+Deno.test({
+  name: "keystrokes go through the prediction engine; a paste does not; never predicts nothing",
+  ...opts,
+  async fn() {
+    const start = (predict?: "never" | "always") => {
+      const t = fakeTty();
+      const client = new MoshClient({
+        ip: "127.0.0.1",
+        port: 9,
+        key: Base64Key.generate(),
+        caps: CAPS,
+        env: {},
+        tty: t.tty,
+        predict,
+      });
+      return { t, client };
+    };
+    const tick = () => new Promise((r) => setTimeout(r, 0));
+    const { t, client } = start("always");
+    try {
+      t.type("ab");
+      await tick();
+      assert.equal(client.predictions.active, true, "typing is predicted");
+      t.type("x".repeat(101));
+      await tick();
+      assert.equal(client.predictions.active, false, "a paste resets the predictions");
+      t.type("c");
+      await tick();
+      assert.equal(client.predictions.active, true);
+    } finally {
+      client.abort(new Error("test over"));
+      await client.exited;
+    }
+    const never = start("never");
+    try {
+      never.t.type("ab");
+      await tick();
+      assert.equal(never.client.predictions.active, false);
+    } finally {
+      never.client.abort(new Error("test over"));
+      await never.client.exited;
+    }
+  },
+});

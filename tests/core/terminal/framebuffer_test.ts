@@ -116,3 +116,11 @@ Deno.test("a cell is as wide as its character; resizing cuts, extends and unwrap
   assert.equal(fb.resized(2, 3), fb);
   assert.equal(fb.resized(2, 5).rows[0], wrapped, "rows are kept when the width stays");
 });
+
+Deno.test("a row builder reads back its cells as the built row would", () => {
+  const b = new RowBuilder(5).set(0, "e\u0301", RED).set(1, "中", Renditions.DEFAULT, 2)
+    .set(3, "", RED);
+  const row = b.build();
+  for (let c = 0; c < 5; c++) assert.deepEqual(b.cell(c), row.cell(c), `column ${c}`);
+  assert.deepEqual(b.cell(2), { text: "", width: 0, renditions: Renditions.DEFAULT });
+});
