@@ -211,6 +211,8 @@ export class MoshClient {
       this.#quit("Exiting on user request...");
       return;
     }
+    // A predicted echo goes to the screen before the keys go to the network.
+    if (r.send.length && this.predictions.showing) this.#draw();
     this.#udp.service();
     if (r.suspend) {
       this.#suspend();
