@@ -26,6 +26,7 @@ import { decodeUserMessage } from "../core/statesync/user_message.ts";
 import { Emulator } from "../core/terminal/emulator.ts";
 import { monotonicNow, UdpEndpoint } from "../io/udp.ts";
 import { Pty } from "../io/pty.ts";
+import { setImmediate } from "node:timers";
 import { EchoAckTracker } from "./echo_ack.ts";
 import { UserInput } from "./user_input.ts";
 
@@ -42,6 +43,8 @@ export const SEND_MINDELAY = 8;
 export const ECHO_MINDELAY = 1;
 /** Output this soon after printable keys is taken for their echo, ms. */
 const ECHO_WINDOW = 20;
+/** A flood of output yields to the event loop this often, ms. */
+const YIELD_EVERY = 5;
 
 /** What the daemon runs. */
 export interface ServerConfig {
@@ -206,6 +209,7 @@ export class MoshServer {
   }
 
   async #pumpPty(pty: Pty): Promise<void> {
+    let yielded = monotonicNow();
     for (;;) {
       const data = await pty.read();
       if (data === null) break;
@@ -213,12 +217,22 @@ export class MoshServer {
       this.#emulator.write(data);
       const replies = this.#emulator.takeReplies();
       if (replies.length) pty.write(replies);
-      const echo = monotonicNow() - this.#typedAt <= ECHO_WINDOW;
+      const now = monotonicNow();
+      const echo = now - this.#typedAt <= ECHO_WINDOW;
       if (!this.#screenDirty && !this.transport.sender.hasUnsentState) {
         this.transport.sender.sendMinDelay = echo ? ECHO_MINDELAY : SEND_MINDELAY;
       }
       this.#screenDirty = true;
-      this.#udp.service();
+      // A frame already waiting for its turn takes this output along when it goes; service
+      // only to start the pacing clock, or when that frame is due.
+      const sender = this.transport.sender;
+      if (!sender.hasUnsentState || this.transport.waitTime(now) === 0) this.#udp.service();
+      // While output keeps coming, reads complete at once and never yield: let the network
+      // (the user's keys, acks) and the timers in every few milliseconds.
+      if (now - yielded >= YIELD_EVERY) {
+        await new Promise((resolve) => setImmediate(resolve));
+        yielded = monotonicNow();
+      }
     }
     this.#log("Application exited.");
     this.#shutdown();
