@@ -81,6 +81,15 @@ export class ModeState {
       return false;
     });
     for (const final of "JKST") x.csi({ final }, pass);
+    // xterm.js repeats SU, SD, IL, DL, CHT and CBT once per count, up to 2^31 - 1 times, so ten
+    // bytes of output would hang the emulator for hours. Past the screen's size more repeats
+    // change nothing (mosh's framebuffer stops there too): cap the count before xterm sees it.
+    const cap = (limit: () => number) => (p: XtermParams): boolean => {
+      if (p.params[0] > limit()) p.params[0] = limit();
+      return false;
+    };
+    for (const final of "STLM") x.csi({ final }, cap(() => x.rows));
+    for (const final of "IZ") x.csi({ final }, cap(() => x.cols));
     x.csi({ intermediates: "!", final: "p" }, () => {
       this.cursorVisible = true;
       this.appCursorKeys = false;

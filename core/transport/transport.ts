@@ -144,7 +144,16 @@ export class Transport<My extends SyncState<My>, Remote extends SyncState<Remote
    */
   takeRemoteDiff(): Uint8Array {
     const latest = this.latestRemote.state;
-    const diff = latest.diffFrom(this.#lastReceiverState);
+    let diff: Uint8Array;
+    try {
+      diff = latest.diffFrom(this.#lastReceiverState);
+    } catch {
+      // Only a key holder can make the newest state disagree with the last one read (a state
+      // based on an older one that does not extend the newest); mosh-server aborts. Skip it.
+      this.drops.add("diff");
+      this.#lastReceiverState = latest;
+      return new Uint8Array(0);
+    }
     const oldest = this.#received[0].state;
     for (const s of this.#received) s.state = s.state.subtract(oldest);
     this.#lastReceiverState = this.latestRemote.state;

@@ -176,3 +176,29 @@ Deno.test("a malformed diff from an authentic peer is dropped and counted", () =
   assertEquals(client.drops.total("diff"), 1);
   assertEquals(client.latestRemote.num, 0n);
 });
+
+Deno.test("a key holder's state that does not extend the newest is skipped, not fatal", () => {
+  const { client, server } = pair();
+  const enc = new TextEncoder();
+  // The real client types "ab" (state 1), the server reads it.
+  client.setCurrentState(client.currentState.pushKeys(enc.encode("ab")));
+  deliver(server, client.tick(0), 0, "c:1");
+  assertEquals(new TextDecoder().decode(server.takeRemoteDiff()).includes("ab"), true);
+  // Someone with the key sends state 2 based on state 0 with other keys: "xy".
+  const rogue = new Transport<UserStream, TextState>({
+    key: KEY,
+    server: false,
+    remote: "server:1",
+    initialState: new UserStream(),
+    initialRemote: new TextState(),
+    now: 0,
+    random: zeros,
+  });
+  rogue.setCurrentState(rogue.currentState.pushKeys(enc.encode("xy")));
+  rogue.tick(0); // state 1 (lost)
+  rogue.setCurrentState(rogue.currentState.pushKeys(enc.encode("z")));
+  const forged = sendNext(rogue, 5000).out; // state 2, based on 0: "xyz"
+  assertEquals(deliver(server, forged, 5000, "c:1"), true);
+  assertEquals(server.takeRemoteDiff().length, 0, "skipped");
+  assertEquals(server.drops.total("diff"), 1);
+});
