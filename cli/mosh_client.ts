@@ -19,9 +19,15 @@ function writeAll(out: { writeSync(p: Uint8Array): number }, text: string): void
   for (let off = 0; off < bytes.length;) off += out.writeSync(bytes.subarray(off));
 }
 
-/** The real terminal on stdin and stdout. */
+/**
+ * The real terminal on stdin and stdout. When the terminal goes away (its window closed, the
+ * ssh session that held it ended), writes fail with EIO: from then on they are dropped, so the
+ * client can still run the shutdown handshake and tell the server, and reads end, which starts
+ * it.
+ */
 export function stdioTty(): ClientTty {
   const buffer = new Uint8Array(16384);
+  let lost = false;
   return {
     size() {
       try {
@@ -31,16 +37,40 @@ export function stdioTty(): ClientTty {
       }
     },
     setRaw(raw: boolean) {
-      if (Deno.stdin.isTerminal()) Deno.stdin.setRaw(raw);
+      if (lost) return;
+      try {
+        if (Deno.stdin.isTerminal()) Deno.stdin.setRaw(raw);
+      } catch {
+        lost = true;
+      }
     },
     write(text: string) {
-      writeAll(Deno.stdout, text);
+      if (lost) return;
+      try {
+        writeAll(Deno.stdout, text);
+      } catch {
+        lost = true;
+      }
     },
     async read() {
-      const n = await Deno.stdin.read(buffer);
-      return n === null ? null : buffer.slice(0, n);
+      try {
+        const n = await Deno.stdin.read(buffer);
+        return n === null ? null : buffer.slice(0, n);
+      } catch {
+        lost = true;
+        return null;
+      }
     },
   };
+}
+
+/** Writes to a stream that may be gone. */
+function tryWrite(out: { writeSync(p: Uint8Array): number }, text: string): void {
+  try {
+    writeAll(out, text);
+  } catch {
+    // the terminal is gone; nobody is there to read it
+  }
 }
 
 /** Runs mosh-client with `args` and returns its exit status. */
@@ -100,8 +130,8 @@ export async function moshClientMain(args: string[]): Promise<number> {
     return 1;
   }
   const exit = await client.exited;
-  if (exit.message) writeAll(Deno.stderr, exit.message);
-  writeAll(Deno.stdout, "[mosh is exiting.]\n");
+  if (exit.message) tryWrite(Deno.stderr, exit.message);
+  tryWrite(Deno.stdout, "[mosh is exiting.]\n");
   return exit.clean ? 0 : 1;
 }
 

@@ -143,10 +143,19 @@ export class MoshClient {
     this.#repaint = true;
   }
 
+  /** Gives the terminal back; never throws (it runs on every way out, the terminal may be gone). */
   #close(): void {
     const tty = this.#config.tty;
-    tty.write(MOUSE_AND_CURSOR_RESET + (this.#initTerm ? this.#config.caps.rmcup : ""));
-    tty.setRaw(false);
+    try {
+      tty.write(MOUSE_AND_CURSOR_RESET + (this.#initTerm ? this.#config.caps.rmcup : ""));
+    } catch {
+      // nothing to restore on a terminal that is gone
+    }
+    try {
+      tty.setRaw(false);
+    } catch {
+      // likewise
+    }
   }
 
   #listenSignals(): void {
@@ -340,9 +349,12 @@ export class MoshClient {
     this.#exit = { clean: clean && connected, message };
     this.#udp.close();
     for (const [s, f] of this.#signals) Deno.removeSignalListener(s, f);
-    this.#draw(true);
-    this.#close();
-    this.#resolveExit(this.#exit);
+    try {
+      this.#draw(true);
+    } finally {
+      this.#close();
+      this.#resolveExit(this.#exit);
+    }
   }
 
   /** Ends at once, restoring the terminal (an exception in the program). */

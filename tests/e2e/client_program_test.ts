@@ -146,3 +146,30 @@ Deno.test({
     await sleep(0);
   },
 });
+
+Deno.test({
+  name: "when the user's terminal goes away, the client still tells the server, and both exit",
+  ...e2e,
+  async fn() {
+    const s = await startServer("ours", ["-i", "127.0.0.1", "-p", "0"], SHELL, SHELL_ENV);
+    const tmux = await Tmux.start(clientCommand("ours", s));
+    let pid = 0;
+    try {
+      await tmux.waitFor((x) => /^\$\s*$/m.test(x), 10_000, "the prompt");
+      pid = clientPid(s.port);
+      await tmux.close(); // the terminal window closes: hangup, then EIO
+      assert.ok(await waitGone(pid, 10_000), "the client outlived its terminal");
+      assert.ok(await waitGone(s.pid, 10_000), "the server was not told");
+    } finally {
+      await tmux.close();
+      s.stop();
+      if (pid) {
+        try {
+          Deno.kill(pid, "SIGKILL");
+        } catch {
+          // gone, as it should be
+        }
+      }
+    }
+  },
+});
