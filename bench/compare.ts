@@ -7,8 +7,9 @@
  *
  * `--quick` takes fewer samples (for a smoke run); the README's table comes from a full run.
  */
-import { cpuSeconds, type Kind, peakRssMb, Session } from "./_session.ts";
-import { median } from "./_measure.ts";
+import { type Peer as Kind, ScreenSession } from "../tests/e2e/_screen_session.ts";
+import type { Framebuffer } from "../core/terminal/framebuffer.ts";
+import { cpuSeconds, median, peakRssMb } from "./_measure.ts";
 
 const quick = Deno.args.includes("--quick");
 /** `--only=NAME[,NAME]` runs only those scenarios: echo, bulk, startup, rebind, idle, micro. */
@@ -16,7 +17,14 @@ const only = Deno.args.find((a) => a.startsWith("--only="))?.slice(7).split(",")
 const wanted = (name: string) => !only || only.includes(name);
 const KINDS: Kind[] = ["debian", "ours"];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const prompt = (screen: string) => /^\$ *$/m.test(screen);
+/** Whether the screen's text passes `test`. */
+const onScreen = (test: (text: string) => boolean) => (fb: Framebuffer) => test(fb.toText());
+const prompt = onScreen((screen) => /^\$ *$/m.test(screen));
+
+/** A session of `kind` through the proxy with `oneWay` ms each way. */
+function session(kind: Kind, opts: { oneWay?: number; predict?: string } = {}) {
+  return ScreenSession.start({ peer: kind, rtt: 2 * (opts.oneWay ?? 0), predict: opts.predict });
+}
 
 interface Row {
   what: string;
@@ -33,9 +41,9 @@ function record(what: string, unit: string, kind: Kind, value: number): void {
 
 /** Keystroke to screen: type distinct letters at the prompt, time each echo. */
 async function echo(kind: Kind, rtt: number, predict: string): Promise<void> {
-  const s = await Session.start(kind, { oneWay: rtt / 2, predict });
+  const s = await session(kind, { oneWay: rtt / 2, predict });
   try {
-    await s.waitScreen(prompt, 20_000, "the prompt");
+    await s.waitFor(prompt, 20_000, "the prompt");
     await sleep(Math.max(1000, 4 * rtt)); // let the round-trip estimate settle
     const n = quick ? 8 : 20;
     let line = "";
@@ -43,7 +51,7 @@ async function echo(kind: Kind, rtt: number, predict: string): Promise<void> {
       line += "abcdefghijklmnopqrstuvwxyz"[i % 26];
       const want = `$ ${line}`;
       const t = s.type(line.at(-1)!);
-      const at = await s.waitScreen((x) => x.includes(want), 10_000, want);
+      const at = await s.waitFor(onScreen((x) => x.includes(want)), 10_000, want);
       record(`echo, RTT ${rtt} ms, prediction ${predict}`, "ms", kind, at - t);
       await sleep(rtt + 100);
     }
@@ -54,21 +62,25 @@ async function echo(kind: Kind, rtt: number, predict: string): Promise<void> {
 
 /** seq 1 1000000: time to the screen, CPU, memory and traffic. */
 async function bulk(kind: Kind): Promise<void> {
-  const s = await Session.start(kind);
+  const s = await session(kind);
   try {
-    await s.waitScreen(prompt, 20_000, "the prompt");
+    await s.waitFor(prompt, 20_000, "the prompt");
     await sleep(500);
-    const cpu0 = [cpuSeconds(s.server.pid), cpuSeconds(s.clientPid)];
-    const traffic0 = structuredClone(s.proxy.stats);
+    const cpu0 = [cpuSeconds(s.server!.pid), cpuSeconds(s.pty.pid)];
+    const traffic0 = structuredClone(s.proxy!.stats);
     const t = s.type("seq 1 1000000\r");
-    const at = await s.waitScreen((x) => /^1000000 *\n\$ /m.test(x), 60_000, "the end of seq");
+    const at = await s.waitFor(
+      onScreen((x) => /^1000000 *\n\$ /m.test(x)),
+      60_000,
+      "the end of seq",
+    );
     await sleep(300);
     record("seq 1 1000000 to the screen", "s", kind, (at - t) / 1000);
-    record("  server CPU", "s", kind, cpuSeconds(s.server.pid) - cpu0[0]);
-    record("  client CPU", "s", kind, cpuSeconds(s.clientPid) - cpu0[1]);
-    record("  server peak RSS", "MB", kind, peakRssMb(s.server.pid));
-    record("  client peak RSS", "MB", kind, peakRssMb(s.clientPid));
-    const st = s.proxy.stats;
+    record("  server CPU", "s", kind, cpuSeconds(s.server!.pid) - cpu0[0]);
+    record("  client CPU", "s", kind, cpuSeconds(s.pty.pid) - cpu0[1]);
+    record("  server peak RSS", "MB", kind, peakRssMb(s.server!.pid));
+    record("  client peak RSS", "MB", kind, peakRssMb(s.pty.pid));
+    const st = s.proxy!.stats;
     record("  datagrams server→client", "", kind, st.s2c.datagrams - traffic0.s2c.datagrams);
     record("  datagrams client→server", "", kind, st.c2s.datagrams - traffic0.c2s.datagrams);
     record("  bytes server→client", "KB", kind, (st.s2c.bytes - traffic0.s2c.bytes) / 1024);
@@ -79,16 +91,16 @@ async function bulk(kind: Kind): Promise<void> {
 
 /** Idle: traffic and CPU over a quiet stretch, per minute. */
 async function idle(kind: Kind): Promise<void> {
-  const s = await Session.start(kind);
+  const s = await session(kind);
   try {
-    await s.waitScreen(prompt, 20_000, "the prompt");
+    await s.waitFor(prompt, 20_000, "the prompt");
     await sleep(4000);
     const span = quick ? 15_000 : 45_000;
-    const st0 = structuredClone(s.proxy.stats);
-    const cpu0 = cpuSeconds(s.server.pid) + cpuSeconds(s.clientPid);
+    const st0 = structuredClone(s.proxy!.stats);
+    const cpu0 = cpuSeconds(s.server!.pid) + cpuSeconds(s.pty.pid);
     await sleep(span);
     const per = 60_000 / span;
-    const st = s.proxy.stats;
+    const st = s.proxy!.stats;
     record(
       "idle datagrams/min each way",
       "",
@@ -105,7 +117,7 @@ async function idle(kind: Kind): Promise<void> {
       "idle CPU (both)",
       "s/min",
       kind,
-      (cpuSeconds(s.server.pid) + cpuSeconds(s.clientPid) - cpu0) * per,
+      (cpuSeconds(s.server!.pid) + cpuSeconds(s.pty.pid) - cpu0) * per,
     );
   } finally {
     await s.close();
@@ -114,11 +126,11 @@ async function idle(kind: Kind): Promise<void> {
 
 /** Start-up: server to MOSH CONNECT, client to the first prompt. */
 async function startup(kind: Kind): Promise<void> {
-  const s = await Session.start(kind);
+  const s = await session(kind);
   try {
-    await s.waitScreen(prompt, 20_000, "the prompt");
+    const shown = await s.waitFor(prompt, 20_000, "the prompt");
     record("start-up: server launch to MOSH CONNECT", "ms", kind, s.serverStartMs);
-    record("start-up: client launch to first prompt", "ms", kind, s.firstPrompt! - s.started);
+    record("start-up: client launch to first prompt", "ms", kind, shown - s.clientStarted);
   } finally {
     await s.close();
   }
@@ -126,15 +138,15 @@ async function startup(kind: Kind): Promise<void> {
 
 /** NAT rebinding while idle: time for later server output to reach the screen. */
 async function rebind(kind: Kind): Promise<void> {
-  const s = await Session.start(kind);
+  const s = await session(kind);
   try {
-    await s.waitScreen(prompt, 20_000, "the prompt");
+    await s.waitFor(prompt, 20_000, "the prompt");
     await sleep(1000);
     const t = s.type("sleep 2; echo re$((1+1))bound\r");
     await sleep(1000);
-    s.proxy.rebind();
+    s.proxy!.rebind();
     const printed = t + 2000; // when the application printed, give or take a few ms
-    const at = await s.waitScreen((x) => /^re2bound/m.test(x), 15_000, "the output");
+    const at = await s.waitFor(onScreen((x) => /^re2bound/m.test(x)), 15_000, "the output");
     record("output after a NAT rebinding", "ms", kind, at - printed);
   } finally {
     await s.close();

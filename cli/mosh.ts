@@ -278,9 +278,8 @@ export async function moshMain(args: string[], argv0 = "mosh"): Promise<number> 
   if (o.local) {
     delete childEnv.SSH_CONNECTION;
     ip = userhost;
-    const server = o.server === "mosh-server"
-      ? shellQuote([selfCommand("mosh-server", []).cmd, ...selfCommand("mosh-server", []).args])
-      : o.server;
+    const ours = selfCommand("mosh-server", []);
+    const server = o.server === "mosh-server" ? shellQuote([ours.cmd, ...ours.args]) : o.server;
     starter = new Deno.Command("/bin/sh", {
       args: ["-c", serverLine(server)],
       cwd: env.HOME || "/",

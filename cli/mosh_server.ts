@@ -14,6 +14,7 @@
 
 import { parseServerArgs, parseTimeoutEnv, type ServerOptions, termFor } from "./server_options.ts";
 import { selfCommand } from "./self.ts";
+import { LOCALE_VARS } from "./mosh_options.ts";
 import { VERSION } from "./version.ts";
 import {
   isUtf8Locale,
@@ -27,24 +28,6 @@ import { dup2, O_RDWR, open } from "../io/libc.ts";
 
 /** The first argument that makes this program the daemon. */
 export const DAEMON_FLAG = "--denomosh-server-daemon";
-
-const LOCALE_NAMES = [
-  "LANG",
-  "LANGUAGE",
-  "LC_CTYPE",
-  "LC_NUMERIC",
-  "LC_TIME",
-  "LC_COLLATE",
-  "LC_MONETARY",
-  "LC_MESSAGES",
-  "LC_PAPER",
-  "LC_NAME",
-  "LC_ADDRESS",
-  "LC_TELEPHONE",
-  "LC_MEASUREMENT",
-  "LC_IDENTIFICATION",
-  "LC_ALL",
-];
 
 /** What the first process hands the daemon. */
 interface DaemonConfig {
@@ -109,7 +92,7 @@ function adoptLocale(
   const nativeVar = localeVariable(env);
   const nativeCharset = localeCharset(env) ?? "ANSI_X3.4-1968";
   const next = { ...env };
-  for (const name of LOCALE_NAMES) delete next[name];
+  for (const name of LOCALE_VARS) delete next[name];
   for (const assignment of fromClient) {
     const eq = assignment.indexOf("=");
     next[assignment.slice(0, eq)] = assignment.slice(eq + 1);

@@ -33,6 +33,7 @@
  * @module
  */
 
+import { setImmediate } from "node:timers";
 import {
   close,
   EIO,
@@ -60,6 +61,9 @@ import {
 } from "./libc.ts";
 
 export type { ExitStatus, SignalSpec } from "./libc.ts";
+
+/** Event-loop turns spent looking for more output before waiting on a thread. */
+const QUICK_RETRIES = 3;
 
 /** The most one {@link Pty.read} returns, as mosh-server reads. */
 export const PTY_READ_BYTES = 16384;
@@ -109,6 +113,8 @@ export class Pty {
   #released = false;
   #polling = 0;
   #reading = false;
+  /** Reads in a row that found nothing, before the next wait on a thread. */
+  #misses = 0;
   #backlog: Uint8Array[] = [];
   #backlogBytes = 0;
   #flushing = false;
@@ -175,8 +181,19 @@ export class Pty {
           if (e instanceof SystemError && e.errno === EIO) return null;
           throw e;
         }
-        if (n > 0) return this.#readBuffer.slice(0, n);
+        if (n > 0) {
+          this.#misses = 0;
+          return this.#readBuffer.slice(0, n);
+        }
         if (n === 0) return null;
+        // While a program floods the terminal, more output follows within microseconds, but
+        // poll() on a worker thread costs a thread round trip per 4 KiB read (the pty's most).
+        // Look again from the event loop a few times first; then wait properly.
+        if (this.#misses++ < QUICK_RETRIES) {
+          await new Promise((resolve) => setImmediate(resolve));
+          continue;
+        }
+        this.#misses = 0;
         await this.#poll(POLLIN);
       }
       return null;

@@ -43,7 +43,12 @@ type Watcher = (fb: Framebuffer, t: number) => void;
 export class ScreenSession {
   readonly pty: Pty;
   readonly proxy: ImpairmentProxy | null;
-  readonly #server: StartedServer | null;
+  /** The server, when there is one (not for {@link local}). */
+  readonly server: StartedServer | null;
+  /** How long `mosh-server new` took to print MOSH CONNECT, ms. */
+  serverStartMs = 0;
+  /** When the client was started (performance.now). */
+  clientStarted = 0;
   readonly #emulator: Emulator;
   #screen: Framebuffer;
   #screenTime = 0;
@@ -58,7 +63,7 @@ export class ScreenSession {
     proxy: ImpairmentProxy | null,
   ) {
     this.pty = pty;
-    this.#server = server;
+    this.server = server;
     this.proxy = proxy;
     this.#emulator = new Emulator(cols, rows);
     this.#screen = this.#emulator.snapshot();
@@ -69,7 +74,9 @@ export class ScreenSession {
   static async start(o: SessionOptions): Promise<ScreenSession> {
     const cols = o.cols ?? 80, rows = o.rows ?? 24;
     const command = o.command ?? SHELL;
+    const t0 = performance.now();
     const server = await startServer(o.peer, ["-i", "127.0.0.1", "-p", "0"], command, SHELL_ENV);
+    const serverStartMs = performance.now() - t0;
     const proxy = new ImpairmentProxy(server.port);
     proxy.c2s.delay = proxy.s2c.delay = o.rtt / 2;
     const args = ["127.0.0.1", String(proxy.port)];
@@ -82,6 +89,7 @@ export class ScreenSession {
     };
     if (o.predict !== undefined) env.MOSH_PREDICTION_DISPLAY = o.predict;
     let pty: Pty;
+    const clientStarted = performance.now();
     try {
       pty = Pty.spawn({ argv: [cmd.cmd, ...cmd.args], env, cols, rows });
     } catch (e) {
@@ -89,7 +97,10 @@ export class ScreenSession {
       proxy.close();
       throw e;
     }
-    return new ScreenSession(pty, cols, rows, server, proxy);
+    const session = new ScreenSession(pty, cols, rows, server, proxy);
+    session.serverStartMs = serverStartMs;
+    session.clientStarted = clientStarted;
+    return session;
   }
 
   /** Runs `argv` on the pty directly (no mosh). */
@@ -152,7 +163,7 @@ export class ScreenSession {
     await this.pty.wait();
     this.pty.close();
     await this.#done;
-    this.#server?.stop();
+    this.server?.stop();
     this.proxy?.close();
   }
 

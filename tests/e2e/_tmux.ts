@@ -133,6 +133,22 @@ export class Tmux {
     throw new Error(`timed out waiting for ${what}; last screen:\n${screen}`);
   }
 
+  /**
+   * The screen (with colours) once two captures 300 ms apart agree and it is not blank, or
+   * the last capture after `ms`.
+   */
+  async settled(ms = 6000): Promise<string> {
+    const deadline = Date.now() + ms;
+    let last = await this.screen(true);
+    while (Date.now() < deadline) {
+      await sleep(300);
+      const now = await this.screen(true);
+      if (now === last && now.trim() !== "") return now;
+      last = now;
+    }
+    return last;
+  }
+
   /** Waits for the command to exit; returns its status. */
   async waitExit(ms = 10_000): Promise<number | null> {
     const deadline = Date.now() + ms;

@@ -24,7 +24,8 @@ import {
 } from "../../core/network/instruction.ts";
 import { encodeUserMessage } from "../../core/statesync/user_message.ts";
 import { decodeHostMessage } from "../../core/statesync/host_message.ts";
-import { moshMissing, startDebianServer } from "../_debian_mosh.ts";
+import { moshMissing } from "../_debian_mosh.ts";
+import { startServer } from "../e2e/_programs.ts";
 
 Deno.test({
   name: "Debian's mosh-server accepts our sealed instruction and we open its terminal diff",
@@ -33,7 +34,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     // The shell prints what it reads, so our keystroke shows up in the server's frame.
-    const server = await startDebianServer([], [
+    const server = await startServer("debian", ["-i", "127.0.0.1", "-p", "0"], [
       "/bin/sh",
       "-c",
       "read line; echo got:$line; sleep 5",

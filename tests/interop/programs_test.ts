@@ -16,19 +16,6 @@ const COLORS =
   String.raw`\e[4;44munder blue\e[0m \e[7minverse\e[0m\n'`;
 const UTF8 = "echo 'héllo wörld 漢字 ½ ünïcödé'";
 
-/** Waits until two captures 300 ms apart agree, and returns that screen. */
-async function settled(tmux: Tmux, ms = 5000): Promise<string> {
-  const deadline = Date.now() + ms;
-  let last = await tmux.screen(true);
-  while (Date.now() < deadline) {
-    await sleep(300);
-    const now = await tmux.screen(true);
-    if (now === last) return now;
-    last = now;
-  }
-  return last;
-}
-
 /** Runs the script on a `client`/`server` pair; returns the screens after each step. */
 async function script(client: Kind, server: Kind): Promise<string[]> {
   const s = await startServer(
@@ -47,13 +34,13 @@ async function script(client: Kind, server: Kind): Promise<string[]> {
     await tmux.type(UTF8);
     await tmux.keys("Enter");
     await tmux.waitFor((x) => x.includes("ünïcödé\n"), 5000, "the output");
-    screens.push(await settled(tmux));
+    screens.push(await tmux.settled());
     await tmux.resize(100, 30);
     await sleep(300);
     await tmux.type("stty size");
     await tmux.keys("Enter");
     await tmux.waitFor((x) => x.includes("30 100"), 5000, `${client}/${server}: the resize`);
-    screens.push(await settled(tmux));
+    screens.push(await tmux.settled());
     await tmux.keys("C-^");
     await tmux.type(".");
     const end = await tmux.waitFor((x) => x.includes("exit="), 10_000, `${client}/${server}: exit`);

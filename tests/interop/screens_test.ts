@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { moshMissing } from "../_debian_mosh.ts";
-import { shellQuote, sleep, Tmux } from "../e2e/_tmux.ts";
+import { shellQuote, Tmux } from "../e2e/_tmux.ts";
 import { clientCommand, startServer } from "../e2e/_programs.ts";
 
 type Kind = "ours" | "debian";
@@ -17,19 +17,6 @@ const FIXTURES: [string, number, number][] = [
   ["utf8.bin", 40, 12],
 ];
 const dir = new URL("../fixtures/screens/", import.meta.url).pathname;
-
-/** Waits until two captures 300 ms apart agree, and returns that screen. */
-async function settled(tmux: Tmux, ms = 6000): Promise<string> {
-  const deadline = Date.now() + ms;
-  let last = await tmux.screen(true);
-  while (Date.now() < deadline) {
-    await sleep(300);
-    const now = await tmux.screen(true);
-    if (now === last && now.trim() !== "") return now;
-    last = now;
-  }
-  return last;
-}
 
 async function replay(client: Kind, server: Kind, file: string, w: number, h: number) {
   const marker = "REPLAY-DONE";
@@ -45,7 +32,7 @@ async function replay(client: Kind, server: Kind, file: string, w: number, h: nu
   });
   try {
     await tmux.waitFor((x) => x.includes(marker), 10_000, `${client}/${server} ${file}`);
-    return await settled(tmux);
+    return await tmux.settled();
   } finally {
     await tmux.close();
     s.stop();
