@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { Base64Key } from "../../core/crypto/key.ts";
 import { type ClientTty, MoshClient } from "../../client/client.ts";
 import type { TermCaps } from "../../client/terminfo.ts";
+import type { PredictMode } from "../../cli/client_options.ts";
 
 const CAPS: TermCaps = {
   smcup: "<smcup>",
@@ -35,19 +36,25 @@ function fakeTty() {
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
+/** A client for a server that will never answer (127.0.0.1:9), on a stand-in terminal. */
+function newClient(tty: ClientTty, predict?: PredictMode): MoshClient {
+  return new MoshClient({
+    ip: "127.0.0.1",
+    port: 9,
+    key: Base64Key.generate(),
+    caps: CAPS,
+    env: {},
+    tty,
+    predict,
+  });
+}
+
 Deno.test({
   name: "the client takes the terminal raw with smcup and application cursor keys",
   ...opts,
   async fn() {
     const t = fakeTty();
-    const client = new MoshClient({
-      ip: "127.0.0.1",
-      port: 9,
-      key: Base64Key.generate(),
-      caps: CAPS,
-      env: {},
-      tty: t.tty,
-    });
+    const client = newClient(t.tty);
     try {
       assert.deepEqual(t.raw, [true]);
       assert.equal(t.writes[0], "<smcup>\x1b[?1h");
@@ -63,14 +70,7 @@ Deno.test({
   ...opts,
   async fn() {
     const t = fakeTty();
-    const client = new MoshClient({
-      ip: "127.0.0.1",
-      port: 9,
-      key: Base64Key.generate(),
-      caps: CAPS,
-      env: {},
-      tty: t.tty,
-    });
+    const client = newClient(t.tty);
     client.abort(new Error("boom"));
     const exit = await client.exited;
     assert.deepEqual(t.raw, [true, false]);
@@ -86,14 +86,7 @@ Deno.test({
   ...opts,
   async fn() {
     const t = fakeTty();
-    const client = new MoshClient({
-      ip: "127.0.0.1",
-      port: 9,
-      key: Base64Key.generate(),
-      caps: CAPS,
-      env: {},
-      tty: t.tty,
-    });
+    const client = newClient(t.tty);
     t.type(null);
     const exit = await Promise.race([
       client.exited,
@@ -112,15 +105,7 @@ Deno.test({
   async fn() {
     const start = (predict?: "never" | "always") => {
       const t = fakeTty();
-      const client = new MoshClient({
-        ip: "127.0.0.1",
-        port: 9,
-        key: Base64Key.generate(),
-        caps: CAPS,
-        env: {},
-        tty: t.tty,
-        predict,
-      });
+      const client = newClient(t.tty, predict);
       return { t, client };
     };
     const tick = () => new Promise((r) => setTimeout(r, 0));
