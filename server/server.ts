@@ -158,7 +158,7 @@ export class MoshServer {
         if (events[i + 1] && "resize" in events[i + 1]) return; // only the last of a run
         this.#resize(e.resize.width, e.resize.height);
       } else {
-        keys.push(this.#input.translate(e.keys, this.#emulator.snapshot().appCursorKeys));
+        keys.push(this.#input.translate(e.keys, this.#emulator.appCursorKeys));
       }
     });
     if (events.length) this.#echo.registerInputFrame(this.transport.latestRemote.num, now);

@@ -77,6 +77,14 @@ export class Emulator {
     return this.#x.rows;
   }
 
+  /**
+   * Whether the application asked for application cursor keys (DECCKM), read without taking a
+   * snapshot: the server needs it for every keystroke, also while output floods in.
+   */
+  get appCursorKeys(): boolean {
+    return this.#modes.appCursorKeys;
+  }
+
   /** Feeds the application's output. */
   write(bytes: Uint8Array): void {
     if (bytes.length === 0) return;

@@ -200,3 +200,12 @@ Deno.test("an emulator's resize leaves the frame Framebuffer.resized computes (p
     { numRuns: 300 },
   );
 });
+
+Deno.test("appCursorKeys follows DECCKM without a snapshot, and agrees with the snapshot", () => {
+  const e = new Emulator(80, 24);
+  assert.equal(e.appCursorKeys, false);
+  e.write(new TextEncoder().encode("\x1b[?1h"));
+  assert.deepEqual([e.appCursorKeys, e.snapshot().appCursorKeys], [true, true]);
+  e.write(new TextEncoder().encode("\x1b[?1l"));
+  assert.deepEqual([e.appCursorKeys, e.snapshot().appCursorKeys], [false, false]);
+});
