@@ -14,16 +14,11 @@ import { lookup } from "node:dns/promises";
 import { checkPortRequest, LOCALE_VARS, parseMoshArgs, shellQuote } from "./mosh_options.ts";
 import { selfCommand } from "./self.ts";
 import { VERSION } from "./version.ts";
+import { writeAll } from "./output.ts";
 import { isUtf8Locale, localeCharset, localeVariable } from "../io/daemon.ts";
 
-const encoder = new TextEncoder();
 const out = (text: string) => writeAll(Deno.stdout, text);
 const err = (text: string) => writeAll(Deno.stderr, text);
-
-function writeAll(f: { writeSync(p: Uint8Array): number }, text: string): void {
-  const bytes = encoder.encode(text);
-  for (let off = 0; off < bytes.length;) off += f.writeSync(bytes.subarray(off));
-}
 
 /** The usage text, in mosh's words. */
 export function moshUsage(argv0 = "mosh"): string {

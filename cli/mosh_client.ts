@@ -8,16 +8,10 @@
  */
 
 import { parseClientArgs } from "./client_options.ts";
+import { tryWrite, writeAll } from "./output.ts";
 import { type ClientTty, MoshClient } from "../client/client.ts";
 import { loadTermCaps } from "../client/terminfo.ts";
 import { isUtf8Locale, localeCharset, localeVariable } from "../io/daemon.ts";
-
-const encoder = new TextEncoder();
-
-function writeAll(out: { writeSync(p: Uint8Array): number }, text: string): void {
-  const bytes = encoder.encode(text);
-  for (let off = 0; off < bytes.length;) off += out.writeSync(bytes.subarray(off));
-}
 
 /**
  * The real terminal on stdin and stdout. When the terminal goes away (its window closed, the
@@ -62,15 +56,6 @@ export function stdioTty(): ClientTty {
       }
     },
   };
-}
-
-/** Writes to a stream that may be gone. */
-function tryWrite(out: { writeSync(p: Uint8Array): number }, text: string): void {
-  try {
-    writeAll(out, text);
-  } catch {
-    // the terminal is gone; nobody is there to read it
-  }
 }
 
 /** Runs mosh-client with `args` and returns its exit status. */

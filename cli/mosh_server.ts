@@ -16,6 +16,7 @@ import { parseServerArgs, parseTimeoutEnv, type ServerOptions, termFor } from ".
 import { selfCommand } from "./self.ts";
 import { LOCALE_VARS } from "./mosh_options.ts";
 import { VERSION } from "./version.ts";
+import { writeAll } from "./output.ts";
 import {
   isUtf8Locale,
   localeCharset,
@@ -45,10 +46,6 @@ interface DaemonConfig {
 }
 
 const encoder = new TextEncoder();
-const write = (fd: { writeSync(p: Uint8Array): number }, text: string) => {
-  const bytes = encoder.encode(text);
-  for (let off = 0; off < bytes.length;) off += fd.writeSync(bytes.subarray(off));
-};
 
 /** Finds `name` in PATH as execvp would; a name with a slash is taken as it is. */
 function resolveProgram(name: string, path: string | undefined): string | null {
@@ -113,12 +110,12 @@ async function runNew(args: string[]): Promise<number> {
   const env = Deno.env.toObject();
   const parsed = parseServerArgs(args, "mosh-server", env);
   if ("exit" in parsed) {
-    write(Deno.stdout, parsed.stdout);
-    write(Deno.stderr, parsed.stderr);
+    writeAll(Deno.stdout, parsed.stdout);
+    writeAll(Deno.stderr, parsed.stderr);
     return parsed.exit;
   }
   const { options, warnings } = parsed;
-  for (const w of warnings) write(Deno.stderr, w + "\n");
+  for (const w of warnings) writeAll(Deno.stderr, w + "\n");
 
   const user = userInfo();
   let program: string, argv: string[], preamble = "";
@@ -134,13 +131,13 @@ async function runNew(args: string[]): Promise<number> {
   }
   const located = resolveProgram(program, env.PATH);
   if (!located) {
-    write(Deno.stderr, `mosh-server: cannot run ${program}: command not found\n`);
+    writeAll(Deno.stderr, `mosh-server: cannot run ${program}: command not found\n`);
     return 1;
   }
 
   const withLocale = adoptLocale(env, options.locale);
   if (typeof withLocale === "string") {
-    write(Deno.stderr, withLocale);
+    writeAll(Deno.stderr, withLocale);
     const locale = await new Deno.Command("locale", { stdout: "inherit", stderr: "inherit" })
       .output().catch(() => null);
     void locale;
@@ -148,7 +145,7 @@ async function runNew(args: string[]): Promise<number> {
   }
   const network = parseTimeoutEnv("MOSH_SERVER_NETWORK_TMOUT", env.MOSH_SERVER_NETWORK_TMOUT);
   const signal = parseTimeoutEnv("MOSH_SERVER_SIGNAL_TMOUT", env.MOSH_SERVER_SIGNAL_TMOUT);
-  for (const w of [network.warning, signal.warning]) if (w) write(Deno.stderr, w + "\n");
+  for (const w of [network.warning, signal.warning]) if (w) writeAll(Deno.stderr, w + "\n");
 
   const childEnv: Record<string, string> = { ...withLocale };
   childEnv.TERM = termFor(options.colors);
@@ -194,18 +191,18 @@ async function runNew(args: string[]): Promise<number> {
   try {
     answer = JSON.parse(line);
   } catch {
-    write(Deno.stderr, "mosh-server: the server process failed to start\n");
+    writeAll(Deno.stderr, "mosh-server: the server process failed to start\n");
     return 1;
   }
-  for (const m of answer.messages ?? []) write(Deno.stderr, m + "\n");
+  for (const m of answer.messages ?? []) writeAll(Deno.stderr, m + "\n");
   if (answer.error) {
-    for (const m of answer.error) write(Deno.stderr, m + "\n");
+    for (const m of answer.error) writeAll(Deno.stderr, m + "\n");
     await daemon.status;
     return 1;
   }
-  if (Deno.stdin.isTerminal()) write(Deno.stdout, "\r\n\n");
-  write(Deno.stdout, `MOSH CONNECT ${answer.port} ${answer.key}\n`);
-  write(
+  if (Deno.stdin.isTerminal()) writeAll(Deno.stdout, "\r\n\n");
+  writeAll(Deno.stdout, `MOSH CONNECT ${answer.port} ${answer.key}\n`);
+  writeAll(
     Deno.stderr,
     `\nmosh-server (denomosh ${VERSION}) [compatible with mosh 1.4.0]\n` +
       "License GPLv3+: GNU GPL version 3 or later <http://gnu.org/licenses/gpl.html>.\n" +
@@ -232,11 +229,11 @@ async function runDaemon(): Promise<number> {
   Deno.addSignalListener("SIGHUP", () => {});
   const bound = bindServer(options.ip, options.ports);
   if (!("socket" in bound)) {
-    write(Deno.stdout, JSON.stringify({ error: bound.messages }) + "\n");
+    writeAll(Deno.stdout, JSON.stringify({ error: bound.messages }) + "\n");
     return 1;
   }
   const key = Base64Key.generate();
-  write(
+  writeAll(
     Deno.stdout,
     JSON.stringify({
       port: bound.port,
