@@ -8,25 +8,10 @@ import assert from "node:assert/strict";
 import { shellQuote, sleep, Tmux } from "./_tmux.ts";
 import { clientCommand, clientPid, startServer } from "./_programs.ts";
 import { ImpairmentProxy } from "./_proxy.ts";
+import { peakRate } from "../sim/scenario.ts";
+import { median, peakRssMb } from "../../bench/_measure.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
-
-/** Peak resident memory of a process, MB. */
-function peakRssMb(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
-function peakPerSecond(times: number[]): number {
-  let peak = 0;
-  for (let i = 0, j = 0; i < times.length; i++) {
-    while (times[i] - times[j] >= 1000) j++;
-    peak = Math.max(peak, i - j + 1);
-  }
-  return peak;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 Deno.test({
   name: "during a flood, keystrokes still echo within a few frames",
@@ -115,8 +100,8 @@ Deno.test({
       await tmux.waitFor((x) => /^cat-done$/m.test(x), 120_000, "the end of the cat");
       const catSeconds = (performance.now() - c0) / 1000;
       const serverRss = peakRssMb(s.pid), clientRss = peakRssMb(clientPid(proxy.port));
-      const s2cPeak = peakPerSecond(proxy.times.s2c);
-      const c2sPeak = peakPerSecond(proxy.times.c2s);
+      const s2cPeak = peakRate(proxy.times.s2c, 1000);
+      const c2sPeak = peakRate(proxy.times.c2s, 1000);
       console.log(
         `Ctrl-C stopped yes in ${stop.toFixed(0)} ms; 100 MB cat reached the screen in ${
           catSeconds.toFixed(1)
