@@ -74,12 +74,6 @@ export class UdpEndpoint<My extends SyncState<My>, Remote extends SyncState<Remo
     this.service();
   }
 
-  /** The local port of the socket in use (the server's listening port). */
-  get localPort(): number {
-    const s = this.#sockets.get(this.transport.connection.socketId);
-    return s ? (s.addr as Deno.NetAddr).port : 0;
-  }
-
   /** Replaces the local state and services the transport. */
   setCurrentState(state: My): void {
     this.transport.setCurrentState(state);
@@ -108,11 +102,6 @@ export class UdpEndpoint<My extends SyncState<My>, Remote extends SyncState<Remo
       }, Math.max(0, wait));
     }
     this.#options.onService?.();
-  }
-
-  /** Whether {@link close} was called. */
-  get closed(): boolean {
-    return this.#closed;
   }
 
   /** Closes every socket and stops the timer. */

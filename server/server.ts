@@ -139,11 +139,6 @@ export class MoshServer {
     return this.#done;
   }
 
-  /** The UDP port the server listens on. */
-  get port(): number {
-    return this.#udp.localPort;
-  }
-
   #log(line: string): void {
     this.#config.log?.(line);
   }
