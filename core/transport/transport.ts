@@ -21,7 +21,7 @@ import type { Base64Key } from "../crypto/key.ts";
 import { type Address, Connection, type Outgoing } from "../network/connection.ts";
 import { decodeFragment, FragmentAssembly } from "../network/fragment.ts";
 import { decodeInstruction } from "../network/instruction.ts";
-import { DropCounter } from "../network/drop.ts";
+import { DropCounter, type DropReason } from "../network/drop.ts";
 import { type TimestampedState, TransportSender } from "./sender.ts";
 
 /** The receiver stops taking new states past this many (mosh's limit)... */
@@ -175,7 +175,7 @@ export class Transport<My extends SyncState<My>, Remote extends SyncState<Remote
     this.sender.startShutdown(now);
   }
 
-  #drop(reason: Parameters<DropCounter["add"]>[0]): false {
+  #drop(reason: DropReason): false {
     this.drops.add(reason);
     return false;
   }
