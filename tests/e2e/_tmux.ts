@@ -41,7 +41,8 @@ export class Tmux {
     command: string,
     opts: { width?: number; height?: number; env?: Record<string, string> } = {},
   ): Promise<Tmux> {
-    const socket = `denomosh-${Deno.pid}-${++counter}`;
+    // Unique even across test files (each restarts the counter) and reused pids.
+    const socket = `denomosh-${Deno.pid}-${++counter}-${crypto.randomUUID().slice(0, 8)}`;
     const env = Object.entries({ LANG: "C.UTF-8", TERM: "xterm-256color", ...opts.env })
       .map(([k, v]) => `${k}=${shellQuote(v)}`).join(" ");
     const t = new Tmux(socket);

@@ -114,6 +114,9 @@ async function scenario(
   }
 }
 
+/** The screen with line breaks removed: the raw-mode output wraps words across rows. */
+const unwrapped = (screen: string) => screen.replaceAll("\n", "");
+
 /** Types `n` short words, one every `every` ms. */
 async function typeWords(ctx: Ctx, n: number, every: number, tag: string): Promise<void> {
   for (let i = 0; i < n; i++) {
@@ -133,7 +136,8 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const results = await Promise.all([
+    // allSettled: every scenario cleans up its processes before the test reports a failure.
+    const settled = await Promise.allSettled([
       scenario("30% loss both ways", { c2s: { loss: 0.3 }, s2c: { loss: 0.3 } }, async (ctx) => {
         await typeWords(ctx, 40, 100, "lossy");
       }),
@@ -181,7 +185,11 @@ Deno.test({
         await typeWords(ctx, 5, 200, "asleep"); // waits in the terminal until the client wakes
         await sleep(59_000);
         Deno.kill(pid, "SIGCONT");
-        await ctx.tmux.waitFor((s) => s.includes("flood-done"), 30_000, "the end of the flood");
+        await ctx.tmux.waitFor(
+          (s) => unwrapped(s).includes("flood-done"),
+          30_000,
+          "the end of the flood",
+        );
         await typeWords(ctx, 5, 100, "woke");
       }),
       scenario(
@@ -189,10 +197,21 @@ Deno.test({
         { app: FLOOD_APP, c2s: { loss: 0.1 }, s2c: { loss: 0.1 } },
         async (ctx) => {
           await typeWords(ctx, 20, 150, "flooded");
-          await ctx.tmux.waitFor((s) => s.includes("flood-done"), 40_000, "the end of the flood");
+          await ctx.tmux.waitFor(
+            (s) => unwrapped(s).includes("flood-done"),
+            40_000,
+            "the end of the flood",
+          );
         },
       ),
     ]);
-    for (const notes of results) for (const n of notes) console.log(n);
+    for (const r of settled) {
+      if (r.status === "fulfilled") {
+        for (const n of r.value) console.log(n);
+      }
+    }
+    const failed = settled.filter((r) => r.status === "rejected");
+    for (const f of failed.slice(1)) console.error((f as PromiseRejectedResult).reason);
+    if (failed.length) throw (failed[0] as PromiseRejectedResult).reason;
   },
 });
