@@ -20,10 +20,12 @@ const dir = new URL("../fixtures/screens/", import.meta.url).pathname;
 
 async function replay(client: Kind, server: Kind, file: string, w: number, h: number) {
   const marker = "REPLAY-DONE";
+  // Recordings hold queries (vi asks for the cursor position): each emulator answers on the
+  // pty, and with echo on the answer would land on screen wherever the replay happened to be.
   const command = [
     "/bin/sh",
     "-c",
-    `cat ${shellQuote(dir + file)}; sleep 0.5; printf ${marker}; sleep 30`,
+    `stty -echo; cat ${shellQuote(dir + file)}; sleep 0.5; printf ${marker}; sleep 30`,
   ];
   const s = await startServer(server, ["-i", "127.0.0.1", "-p", "0", "-c", "256"], command);
   const tmux = await Tmux.start(`sh -c ${shellQuote(clientCommand(client, s) + "; sleep 30")}`, {
