@@ -116,6 +116,7 @@ export class XtermHandle {
     this.#parser = this.#inputHandler?._parser;
     checkInternals(this.#core);
     fastCopyFrom(this.#core._bufferService.buffer.lines.get(0));
+    fastLineFeed(this.#core);
     // One slice can decode to one more code point than it has bytes (a pending sequence that
     // turns into U+FFFD); leave room.
     this.#inputHandler._parseBuffer = new Uint32Array(PARSE_SLICE + 16);
@@ -252,6 +253,56 @@ function fastCopyFrom(line: { copyFrom?: unknown } | undefined): void {
   copyFromPatched = true;
 }
 
+/**
+ * Gives the line feed at the bottom of a full-screen scrolling region a short path: the top
+ * line is recycled as the new blank bottom line, and nothing else happens. xterm's own path
+ * does the same and then fires three events (trim, scroll, line feed) through two forwarding
+ * layers, allocating an event object, for listeners that only a renderer, markers or an API
+ * user would have. Output like `seq` is one line feed per few bytes, so this was a sixth of
+ * its time. Any other case (a region, a listener, scrollback) takes xterm's path.
+ */
+function fastLineFeed(core: Core): void {
+  const ih = core._inputHandler, bs = core._bufferService;
+  const original = ih.lineFeed;
+  const listened = (emitter: Core | undefined): boolean => emitter?._size !== 0;
+  need(typeof original === "function", "_inputHandler.lineFeed");
+  need(typeof ih._eraseAttrData === "function", "_inputHandler._eraseAttrData");
+  const lines0 = bs.buffer.lines;
+  need(typeof lines0._startIndex === "number" && Array.isArray(lines0._array), "CircularList");
+  need(lines0.onTrimEmitter?._size === 0 && core._onScroll?._size === 0, "Emitter._size");
+  need(core._onLineFeed?._size === 0, "CoreTerminal._onLineFeed");
+  ih.lineFeed = function (this: Core): boolean {
+    const buf = bs.buffer, lines = buf.lines;
+    if (
+      buf.y !== buf.scrollBottom || buf.scrollTop !== 0 || buf.ybase !== 0 ||
+      lines._length !== lines._maxLength || buf.scrollBottom !== lines._length - 1 ||
+      bs.isUserScrolling || this._optionsService.rawOptions.convertEol ||
+      listened(lines.onTrimEmitter) || listened(core._onScroll) || listened(core._onLineFeed)
+    ) {
+      return original.call(this);
+    }
+    const attr = this._eraseAttrData();
+    let blank = bs._cachedBlankLine;
+    if (
+      !blank || blank.length !== bs.cols || blank.getFg(0) !== attr.fg ||
+      blank.getBg(0) !== attr.bg
+    ) {
+      blank = bs._cachedBlankLine = buf.getBlankLine(attr, false);
+    }
+    blank.isWrapped = false;
+    lines._startIndex = (lines._startIndex + 1) % lines._maxLength;
+    lines._array[(lines._startIndex + lines._length - 1) % lines._maxLength].copyFrom(blank);
+    buf.ydisp = buf.ybase;
+    if (buf.x >= bs.cols) buf.x--;
+    return true;
+  };
+}
+
+/** Throws, naming `what`, unless this xterm.js build has it. */
+function need(ok: boolean, what: string): void {
+  if (!ok) throw new Error(`@xterm/headless internals changed: ${what} is missing`);
+}
+
 interface XtermLineInternals {
   _data: Uint32Array;
   _combined: Record<string, unknown>;
@@ -262,9 +313,6 @@ interface XtermLineInternals {
 
 /** Throws if a member this module uses is missing from this xterm.js build. */
 function checkInternals(core: Core): void {
-  const need = (ok: boolean, what: string): void => {
-    if (!ok) throw new Error(`@xterm/headless internals changed: ${what} is missing`);
-  };
   need(typeof core === "object" && core !== null, "Terminal._core");
   const ih = core._inputHandler;
   need(typeof ih?.parse === "function", "_inputHandler.parse");

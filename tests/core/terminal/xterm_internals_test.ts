@@ -4,7 +4,9 @@
  * handlers. An xterm.js upgrade that changes any of these fails here, by name.
  */
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import xterm from "@xterm/headless";
+import { session } from "./_streams.ts";
 import {
   CM_MASK,
   CM_RGB,
@@ -95,4 +97,60 @@ Deno.test("a build missing an internal fails when the handle is made, naming it"
     proto.parse = parse;
   }
   new XtermHandle(4, 2, UNICODE); // and all is well again
+});
+
+/** What a handle shows: every visible cell, soft-wrap mark and combined text, and the cursor. */
+function visible(x: XtermHandle): unknown {
+  const rows = [];
+  for (let y = 0; y < x.rows; y++) {
+    const line = x.line(y);
+    const cells = Array.from(line._data.subarray(0, x.cols * 3));
+    const combined = cells.flatMap((c, i) =>
+      i % 3 === 0 && (c & IS_COMBINED) ? [line._combined[i / 3]] : []
+    );
+    rows.push({ cells, wrapped: line.isWrapped, combined });
+  }
+  return { rows, x: x.buffer.x, y: x.buffer.y, top: x.buffer.scrollTop };
+}
+
+Deno.test("the short line-feed path leaves every screen as xterm's own path does", () => {
+  // A listener on the line-feed event sends a handle down xterm's own path.
+  const feeds = fc.array(
+    fc.constantFrom(
+      "\r\n",
+      "\n",
+      "\x0b",
+      "\x0c",
+      "wxyz",
+      "\x1b[2;4r",
+      "\x1b[r",
+      "\x1b[99;1H",
+      "\x1b[?6h",
+      "\x1b[44m",
+      "\x1b[0m",
+      "\x1b[41m\x1b[K",
+      "\u4e2d\u0301",
+      "\x1bD",
+      "\x1bM",
+    ),
+    { maxLength: 80 },
+  );
+  let slowFeeds = 0;
+  fc.assert(
+    fc.property(session(25), feeds, (s, tail) => {
+      const fast = new XtermHandle(Math.max(2, s.width), s.height, UNICODE);
+      const slow = new XtermHandle(Math.max(2, s.width), s.height, UNICODE);
+      slow.terminal.onLineFeed(() => slowFeeds++);
+      const steps = [...s.steps, { write: enc(tail.join("")) }];
+      for (const step of steps) {
+        for (const x of [fast, slow]) {
+          if ("write" in step) x.parse(step.write);
+          else x.terminal.resize(Math.max(2, step.resize.width), step.resize.height);
+        }
+        assert.deepEqual(visible(fast), visible(slow));
+      }
+    }),
+    { numRuns: 400 },
+  );
+  assert.ok(slowFeeds > 200, `the slow handles took xterm's path (${slowFeeds} line feeds)`);
 });
