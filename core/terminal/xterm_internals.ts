@@ -117,6 +117,7 @@ export class XtermHandle {
     checkInternals(this.#core);
     fastCopyFrom(this.#core._bufferService.buffer.lines.get(0));
     fastLineFeed(this.#core);
+    fastPrint(this.#core);
     // One slice can decode to one more code point than it has bytes (a pending sequence that
     // turns into U+FFFD); leave room.
     this.#inputHandler._parseBuffer = new Uint32Array(PARSE_SLICE + 16);
@@ -297,6 +298,61 @@ function fastLineFeed(core: Core): void {
     return true;
   };
 }
+
+/**
+ * Gives a run of printable ASCII that fits on the line a short path: the cells are written
+ * straight into the line's packed words. xterm's own loop asks the unicode provider for every
+ * character's width, checks links, a screen reader, the charset, insert mode and wrapping per
+ * character, and calls a method per cell; typical output is mostly such runs. Anything else
+ * (other characters, a wrap, insert mode, a charset, a link, a screen reader) takes xterm's
+ * path. Needs a unicode provider that makes printable ASCII one column wide and never
+ * joining, which is checked here (and any provider worth the name does).
+ */
+function fastPrint(core: Core): void {
+  const ih = core._inputHandler, bs = core._bufferService;
+  const original = ih.print, unicode = ih._unicodeService;
+  need(typeof original === "function", "_inputHandler.print");
+  need(typeof unicode?.charProperties === "function", "_inputHandler._unicodeService");
+  need(typeof ih._charsetService === "object" && typeof ih._coreService === "object", "services");
+  for (let c = 0x20; c < 0x7f; c++) {
+    for (const before of [0, 2, 3, 4, 5]) if (unicode.charProperties(c, before) !== ASCII) return;
+  }
+  ih.print = function (this: Core, data: Uint32Array, start: number, end: number): void {
+    const buf = this._activeBuffer, x0 = buf.x, attr = this._curAttrData;
+    if (
+      end <= start || x0 + end - start > bs.cols || this._charsetService.charset ||
+      this._coreService.modes.insertMode || this._optionsService.rawOptions.screenReaderMode ||
+      attr.extended.urlId
+    ) {
+      return original.call(this, data, start, end);
+    }
+    for (let i = start; i < end; i++) {
+      if (data[i] < 0x20 || data[i] > 0x7e) return original.call(this, data, start, end);
+    }
+    const line = buf.lines.get(buf.ybase + buf.y), d: Uint32Array = line._data;
+    // Half of a wide character on either side of the run becomes an empty cell, as in xterm.
+    if (x0 > 0 && d[(x0 - 1) * 3] >>> WIDTH_SHIFT === 2) {
+      line.setCellFromCodepoint(x0 - 1, 0, 1, attr);
+    }
+    const fg = attr.fg, bg = attr.bg, extended = bg & HAS_EXTENDED;
+    for (let i = start, o = x0 * 3; i < end; i++, o += 3) {
+      d[o] = data[i] | (1 << WIDTH_SHIFT);
+      d[o + 1] = fg;
+      d[o + 2] = bg;
+      if (extended) line._extendedAttrs[o / 3] = attr.extended;
+    }
+    const x = buf.x = x0 + end - start;
+    this._parser.precedingJoinState = ASCII;
+    if (x < bs.cols && d[x * 3] >>> WIDTH_SHIFT === 0 && !(d[x * 3] & HAS_CONTENT)) {
+      line.setCellFromCodepoint(x, 0, 1, attr);
+    }
+  };
+}
+
+/** xterm's packed character properties of a one-column, non-joining character. */
+const ASCII = 1 << 1;
+/** The bg flag of a cell or pen whose attributes go on in `_extendedAttrs`. */
+const HAS_EXTENDED = 0x10000000;
 
 /** Throws, naming `what`, unless this xterm.js build has it. */
 function need(ok: boolean, what: string): void {

@@ -99,6 +99,8 @@ Deno.test("a build missing an internal fails when the handle is made, naming it"
   new XtermHandle(4, 2, UNICODE); // and all is well again
 });
 
+type Ext = { _extendedAttrs: Record<number, unknown> };
+
 /** What a handle shows: every visible cell, soft-wrap mark and combined text, and the cursor. */
 function visible(x: XtermHandle): unknown {
   const rows = [];
@@ -108,13 +110,16 @@ function visible(x: XtermHandle): unknown {
     const combined = cells.flatMap((c, i) =>
       i % 3 === 0 && (c & IS_COMBINED) ? [line._combined[i / 3]] : []
     );
-    rows.push({ cells, wrapped: line.isWrapped, combined });
+    const extended = cells.flatMap((c, i) =>
+      i % 3 === 2 && (c & 0x10000000) ? [(line as unknown as Ext)._extendedAttrs[(i - 2) / 3]] : []
+    );
+    rows.push({ cells, wrapped: line.isWrapped, combined, extended });
   }
   return { rows, x: x.buffer.x, y: x.buffer.y, top: x.buffer.scrollTop };
 }
 
-Deno.test("the short line-feed path leaves every screen as xterm's own path does", () => {
-  // A listener on the line-feed event sends a handle down xterm's own path.
+Deno.test("the short print and line-feed paths leave every screen as xterm's own paths do", () => {
+  // A line-feed listener and a screen reader send a handle down xterm's own paths.
   const feeds = fc.array(
     fc.constantFrom(
       "\r\n",
@@ -132,6 +137,21 @@ Deno.test("the short line-feed path leaves every screen as xterm's own path does
       "\u4e2d\u0301",
       "\x1bD",
       "\x1bM",
+      "0123456789",
+      "\u0301",
+      "\x1b[4:3m",
+      "\x1b[4h",
+      "\x1b[4l",
+      "\x1b(0",
+      "\x1b(B",
+      "\x1b]8;;http://x\x07",
+      "\x1b]8;;\x07",
+      "\x1b[3D",
+      "\x1b[7G",
+      "\x1b[?7l",
+      "\x1b[?7h",
+      "\u4e2d\x1b[2Dx",
+      "\u4e2d\u4e2d\x1b[3Dab",
     ),
     { maxLength: 80 },
   );
@@ -141,6 +161,7 @@ Deno.test("the short line-feed path leaves every screen as xterm's own path does
       const fast = new XtermHandle(Math.max(2, s.width), s.height, UNICODE);
       const slow = new XtermHandle(Math.max(2, s.width), s.height, UNICODE);
       slow.terminal.onLineFeed(() => slowFeeds++);
+      slow.terminal.options.screenReaderMode = true;
       const steps = [...s.steps, { write: enc(tail.join("")) }];
       for (const step of steps) {
         for (const x of [fast, slow]) {
