@@ -8,8 +8,25 @@
  * @module
  */
 
+import { V8_FLAGS } from "../cli/self.ts";
+
 /** Where the executable goes. */
 export const OUTPUT = new URL("../dist/mosh", import.meta.url).pathname;
+
+/** The arguments of `deno compile` that build {@link OUTPUT} from the project at `root`. */
+export function compileArgs(root: string): string[] {
+  return [
+    "compile",
+    "-A",
+    "--unstable-net",
+    V8_FLAGS,
+    "--config",
+    `${root}/deno.json`,
+    "--output",
+    OUTPUT,
+    `${root}/cli/main.ts`,
+  ];
+}
 
 /** What to tell the user when `deno compile` failed with `stderr`. */
 export function explainCompileFailure(stderr: string): string {
@@ -25,16 +42,7 @@ if (import.meta.main) {
   const root = new URL("..", import.meta.url).pathname;
   await Deno.mkdir(`${root}/dist`, { recursive: true });
   const cmd = new Deno.Command(Deno.execPath(), {
-    args: [
-      "compile",
-      "-A",
-      "--unstable-net",
-      "--config",
-      `${root}/deno.json`,
-      "--output",
-      OUTPUT,
-      `${root}/cli/main.ts`,
-    ],
+    args: compileArgs(root),
     stdout: "inherit",
     stderr: "piped",
   });
