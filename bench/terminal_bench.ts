@@ -6,7 +6,8 @@
  * - `deno run -A bench/terminal_bench.ts`: MB/s and ms, medians of 7 trials.
  *
  * The emulator is fed 16 KiB at a time, as mosh-server reads a pty, and snapshotted after each
- * read, as the server does before deciding what to send.
+ * read: more often than our server does (once per frame while output floods in), so the MB/s
+ * here are a floor.
  */
 import { Emulator } from "../core/terminal/emulator.ts";
 import { newFrame } from "../core/terminal/display.ts";
