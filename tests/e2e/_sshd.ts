@@ -34,29 +34,31 @@ function portFree(port: number): boolean {
   }
 }
 
-/** A running sshd. */
-export interface Sshd {
-  port: number;
-  /** The private key that logs in. */
-  key: string;
-  /** An `--ssh=` value for mosh that reaches this sshd with that key. */
-  sshCommand: string;
-  close(): Promise<void>;
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
 }
 
-/** Starts sshd on loopback. */
-export async function startSshd(): Promise<Sshd> {
-  const dir = await Deno.makeTempDir({ prefix: "denomosh-sshd-" });
-  await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", `${dir}/host_key`]);
-  await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", `${dir}/user_key`]);
-  await Deno.copyFile(`${dir}/user_key.pub`, `${dir}/authorized_keys`);
-  await Deno.mkdir("/run/sshd", { recursive: true });
-  let port = 2222;
-  if (!portFree(port)) {
-    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    port = (l.addr as Deno.NetAddr).port;
-    l.close();
+/** Whether something accepts connections on loopback `port` (probing by binding would race sshd). */
+async function accepting(port: number): Promise<boolean> {
+  try {
+    (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+    return true;
+  } catch {
+    return false;
   }
+}
+
+/**
+ * Writes the config for `port` and starts sshd; waits until it accepts connections, or exits, or
+ * 10 s pass. On failure the child is gone and `stderr` says what it printed.
+ */
+async function launch(
+  dir: string,
+  port: number,
+): Promise<{ child: Deno.ChildProcess; listening: boolean; stderr: string }> {
   await Deno.writeTextFile(
     `${dir}/sshd_config`,
     [
@@ -74,17 +76,55 @@ export async function startSshd(): Promise<Sshd> {
       "LogLevel ERROR",
     ].join("\n") + "\n",
   );
-  const sshd = new Deno.Command(SSHD, {
+  const child = new Deno.Command(SSHD, {
     args: ["-D", "-e", "-f", `${dir}/sshd_config`],
     stdin: "null",
     stdout: "null",
     stderr: "piped",
   }).spawn();
-  const deadline = Date.now() + 5000;
-  while (portFree(port)) {
-    if (Date.now() > deadline) throw new Error("sshd did not start listening");
+  let exited = false;
+  child.status.then(() => (exited = true));
+  const deadline = Date.now() + 10_000;
+  while (!exited && Date.now() < deadline) {
+    if (await accepting(port)) {
+      // Make sure it is ours that answered, not another sshd that had the port first.
+      await new Promise((r) => setTimeout(r, 100));
+      if (!exited) return { child, listening: true, stderr: "" };
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
+  if (!exited) child.kill("SIGKILL");
+  await child.status;
+  const stderr = new TextDecoder().decode(await new Response(child.stderr).arrayBuffer());
+  return { child, listening: false, stderr: stderr.trim() || `nothing listened on ${port}` };
+}
+
+/** A running sshd. */
+export interface Sshd {
+  port: number;
+  /** The private key that logs in. */
+  key: string;
+  /** An `--ssh=` value for mosh that reaches this sshd with that key. */
+  sshCommand: string;
+  close(): Promise<void>;
+}
+
+/** Starts sshd on loopback. */
+export async function startSshd(): Promise<Sshd> {
+  const dir = await Deno.makeTempDir({ prefix: "denomosh-sshd-" });
+  await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", `${dir}/host_key`]);
+  await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", `${dir}/user_key`]);
+  await Deno.copyFile(`${dir}/user_key.pub`, `${dir}/authorized_keys`);
+  await Deno.mkdir("/run/sshd", { recursive: true });
+  // A port can be taken between our look and sshd's bind: then sshd exits, and we try another.
+  let port = portFree(2222) ? 2222 : freePort();
+  let sshd = await launch(dir, port);
+  for (let attempt = 1; !sshd.listening; attempt++) {
+    if (attempt === 3) throw new Error(`sshd did not start listening: ${sshd.stderr}`);
+    port = freePort();
+    sshd = await launch(dir, port);
+  }
+  const child = sshd.child;
   const key = `${dir}/user_key`;
   return {
     port,
@@ -93,12 +133,12 @@ export async function startSshd(): Promise<Sshd> {
       `ssh -p ${port} -i ${key} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null`,
     async close() {
       try {
-        sshd.kill("SIGTERM");
+        child.kill("SIGTERM");
       } catch {
         // gone
       }
-      await sshd.stderr.cancel().catch(() => {});
-      await sshd.status;
+      await child.stderr.cancel().catch(() => {});
+      await child.status;
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
