@@ -33,11 +33,17 @@ export class TerminalContext {
   /** The screen the emulator holds, when that is a known state's screen. */
   #holds: Framebuffer | null = null;
 
-  /** The emulator, holding `fb`: as it is if it last produced `fb`, else loaded with it. */
+  /**
+   * The emulator, holding `fb`: as it is if it last produced `fb`; else moved there from the
+   * state it holds by drawing the difference (the server often bases a diff on an older state
+   * than the newest, which mosh's prospective resend prefers when it is no longer); else
+   * loaded with it.
+   */
   emulatorAt(fb: Framebuffer): Emulator {
     if (!this.#emulator) this.#emulator = new Emulator(fb.width, fb.height);
-    if (this.#holds !== fb) this.#emulator.load(fb);
+    const held = this.#holds;
     this.#holds = null; // the caller is about to change it
+    if (held !== fb && !(held && this.#emulator.moveTo(held, fb))) this.#emulator.load(fb);
     return this.#emulator;
   }
 

@@ -184,6 +184,28 @@ export class Emulator {
     this.#modes.bellCount = 0;
     this.resize(fb.width, fb.height);
     this.write(encoder.encode(newFrame(null, fb)));
+    this.#adopt(fb);
+  }
+
+  /**
+   * Puts the emulator, which shows `from` (its latest snapshot, or an equal frame), into `to`'s
+   * state by drawing only the difference, as a client does with a diff: much cheaper than
+   * {@link load} when the two are alike, since nothing is reset and redrawn. The state a diff
+   * cannot carry is set as `load` sets it.
+   * @returns whether `snapshot()` now equals `to`; if not, {@link load} it.
+   */
+  moveTo(from: Framebuffer, to: Framebuffer): boolean {
+    if (from.width !== to.width || from.height !== to.height) return false;
+    if (from.width !== this.width || from.height !== this.height) return false;
+    this.write(encoder.encode(newFrame(from, to)));
+    this.#adopt(to);
+    const now = this.snapshot();
+    return now.equals(to) && now.appCursorKeys === to.appCursorKeys &&
+      now.appKeypad === to.appKeypad && now.altScroll === to.altScroll;
+  }
+
+  /** Takes `fb`'s state that drawing cannot set: bells, titles, key modes, alternate scroll. */
+  #adopt(fb: Framebuffer): void {
     const m = this.#modes;
     m.bellCount = fb.bellCount;
     m.title = fb.title;
