@@ -5,13 +5,13 @@ import type { Rng } from "../sim/random.ts";
 import { NONCE_TAIL_BYTES, RECEIVE_MTU } from "../../core/network/datagram.ts";
 import { TAG_BYTES } from "../../core/crypto/ocb.ts";
 import type { DropReason } from "../../core/network/drop.ts";
-import { randomBytes } from "./_fuzz.ts";
+import { pick, randomBytes } from "./_fuzz.ts";
 
 /** The longest datagram the fuzzers make: past mosh's 2,048-byte receive buffer. */
 export const MAX_FUZZ_LENGTH = 2100;
 
-/** The names of the mutation operators, for the tally. */
-export const MUTATIONS = [
+/** The operators that treat their input as plain bytes, for any serialized message. */
+export const BYTE_MUTATIONS = [
   "bitflip",
   "byte",
   "truncate",
@@ -19,10 +19,9 @@ export const MUTATIONS = [
   "splice",
   "insert",
   "delete",
-  "direction-bit",
-  "seq",
-  "tag",
 ] as const;
+/** The names of the mutation operators, for the tally: the byte ones and datagram-aware ones. */
+export const MUTATIONS = [...BYTE_MUTATIONS, "direction-bit", "seq", "tag"] as const;
 /** One mutation operator. */
 export type Mutation = typeof MUTATIONS[number];
 
@@ -101,7 +100,7 @@ export function mutateRandomly(
 ): Uint8Array {
   let out = data;
   for (let n = rng.int(1, 3); n > 0; n--) {
-    const op = MUTATIONS[rng.int(0, MUTATIONS.length - 1)];
+    const op = pick(rng, MUTATIONS);
     used(op);
     out = mutate(rng, op, out, other);
   }

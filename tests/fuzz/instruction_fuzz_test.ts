@@ -35,7 +35,7 @@ import { toHex } from "../_hex.ts";
 import { pick, randomBytes, runs, seeded, stackOf, Tally } from "./_fuzz.ts";
 import { Forger, ReceiverModel } from "./_forger.ts";
 import { soup } from "./_escapes.ts";
-import { mutate, type Mutation } from "./_mutate.ts";
+import { BYTE_MUTATIONS, mutate } from "./_mutate.ts";
 
 const FORGER_ADDR = "203.0.113.9:777";
 const U64 = (1n << 64n) - 1n;
@@ -242,19 +242,9 @@ function randomProto(rng: Rng, depth: number): Uint8Array {
   return Uint8Array.from(out);
 }
 
-const MUTATIONS: readonly Mutation[] = [
-  "bitflip",
-  "byte",
-  "truncate",
-  "extend",
-  "splice",
-  "insert",
-  "delete",
-];
-
 function mutated(rng: Rng, data: Uint8Array, other: Uint8Array): Uint8Array {
   let out = data;
-  for (let n = rng.int(1, 2); n > 0; n--) out = mutate(rng, pick(rng, MUTATIONS), out, other);
+  for (let n = rng.int(1, 2); n > 0; n--) out = mutate(rng, pick(rng, BYTE_MUTATIONS), out, other);
   return out.length > 3000 ? out.subarray(0, 3000) : out;
 }
 
