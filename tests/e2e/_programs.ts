@@ -5,6 +5,10 @@ import { selfCommand } from "../../cli/self.ts";
 import { MOSH_CLIENT, MOSH_SERVER } from "../_debian_mosh.ts";
 import { shellQuote } from "./_tmux.ts";
 
+/** A bash with a bare "$ " prompt and no history: the shell the session tests run. */
+export const SHELL = ["/bin/bash", "--norc", "--noprofile"];
+export const SHELL_ENV: Record<string, string> = { PS1: "$ ", HISTFILE: "/dev/null" };
+
 /** A started `mosh-server new`. */
 export interface StartedServer {
   port: number;

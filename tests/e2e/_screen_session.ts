@@ -13,15 +13,11 @@ import { Emulator } from "../../core/terminal/emulator.ts";
 import type { Framebuffer } from "../../core/terminal/framebuffer.ts";
 import { selfCommand } from "../../cli/self.ts";
 import { MOSH_CLIENT } from "../_debian_mosh.ts";
-import { type StartedServer, startServer } from "./_programs.ts";
+import { SHELL, SHELL_ENV, type StartedServer, startServer } from "./_programs.ts";
 import { ImpairmentProxy } from "./_proxy.ts";
 
 /** Whose mosh-server and mosh-client. */
 export type Peer = "ours" | "debian";
-
-/** A bash with a bare "$ " prompt and no history. */
-export const SHELL = ["/bin/bash", "--norc", "--noprofile"];
-export const SHELL_ENV: Record<string, string> = { PS1: "$ ", HISTFILE: "/dev/null" };
 
 /** How to start a {@link ScreenSession}. */
 export interface SessionOptions {

@@ -4,12 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { selfCommand } from "../../cli/self.ts";
-import { clientCommand, clientPid, startServer, waitGone } from "./_programs.ts";
+import { clientCommand, clientPid, SHELL, SHELL_ENV, startServer, waitGone } from "./_programs.ts";
 import { shellQuote, sleep, Tmux } from "./_tmux.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
-const SHELL = ["/bin/bash", "--norc", "--noprofile"];
-const SHELL_ENV = { PS1: "$ ", HISTFILE: "/dev/null" };
 const AFTER = `; echo "exit=$?"; stty -a | grep -o -- '-\\?icanon' | head -1; sleep 30`;
 
 async function runClient(args: string[], env: Record<string, string>) {

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { shellQuote, sleep, Tmux } from "./_tmux.ts";
-import { clientCommand, clientPid, startServer } from "./_programs.ts";
+import { clientCommand, clientPid, SHELL, SHELL_ENV, startServer } from "./_programs.ts";
 import { ImpairmentProxy } from "./_proxy.ts";
 import { peakRate } from "../sim/scenario.ts";
 import { median, peakRssMb } from "../../bench/_measure.ts";
@@ -68,13 +68,7 @@ Deno.test({
       }
       f.close();
     }
-    const s = await startServer("ours", ["-i", "127.0.0.1", "-p", "0"], [
-      "/bin/bash",
-      "--norc",
-      "--noprofile",
-    ], {
-      PS1: "$ ",
-    });
+    const s = await startServer("ours", ["-i", "127.0.0.1", "-p", "0"], SHELL, SHELL_ENV);
     const proxy = new ImpairmentProxy(s.port);
     const tmux = await Tmux.start(clientCommand("ours", { ...s, port: proxy.port }));
     try {

@@ -4,11 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { shellQuote, sleep, Tmux } from "./_tmux.ts";
-import { clientCommand, startServer, waitGone } from "./_programs.ts";
+import { clientCommand, SHELL, SHELL_ENV, startServer, waitGone } from "./_programs.ts";
 import { ImpairmentProxy } from "./_proxy.ts";
 
-const SHELL = ["/bin/bash", "--norc", "--noprofile"];
-const SHELL_ENV = { PS1: "$ ", HISTFILE: "/dev/null" };
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
 /** Runs the client in tmux; after it exits the pane shows the terminal's own state. */

@@ -6,11 +6,9 @@
 import assert from "node:assert/strict";
 import { moshMissing } from "../_debian_mosh.ts";
 import { shellQuote, sleep, Tmux } from "../e2e/_tmux.ts";
-import { clientCommand, startServer, waitGone } from "../e2e/_programs.ts";
+import { clientCommand, SHELL, SHELL_ENV, startServer, waitGone } from "../e2e/_programs.ts";
 
 type Kind = "ours" | "debian";
-const SHELL = ["/bin/bash", "--norc", "--noprofile"];
-const SHELL_ENV = { PS1: "$ ", HISTFILE: "/dev/null" };
 const COLORS =
   String.raw`printf '\e[1;31mbold red\e[0m \e[38;5;200mpink\e[0m \e[38;2;10;20;30mrgb\e[0m ` +
   String.raw`\e[4;44munder blue\e[0m \e[7minverse\e[0m\n'`;
