@@ -25,9 +25,10 @@ const ENTRY: Record<Role, string> = {
  * run` here and in deno.json's tasks, and baked into the compiled executable. V8's memory
  * reducer runs garbage collections on a timer after activity to return memory; in a process
  * that wakes every few seconds for a heartbeat it never settles, and it was half of an idle
- * session's CPU (server 0.17-0.2 → 0.08-0.1 CPU seconds a minute, the heap a few MB larger).
+ * session's CPU (server 0.17-0.2 → 0.08-0.1 CPU seconds a minute). `--expose-gc` lets
+ * io/idle_gc.ts collect once after a burst instead, so the heap still shrinks after a flood.
  */
-export const V8_FLAGS = "--v8-flags=--no-memory-reducer";
+export const V8_FLAGS = "--v8-flags=--no-memory-reducer,--expose-gc";
 
 /** Whether we run as a `deno compile` executable rather than under `deno run`. */
 export function isCompiled(): boolean {

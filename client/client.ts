@@ -19,6 +19,7 @@ import type { Framebuffer } from "../core/terminal/framebuffer.ts";
 import { type DisplayOptions, newFrame } from "../core/terminal/display.ts";
 import { monotonicNow, UdpEndpoint } from "../io/udp.ts";
 import { kill } from "../io/libc.ts";
+import { IdleCollector } from "../io/idle_gc.ts";
 import { escapeConfig, EscapeFilter } from "./escape.ts";
 import { NotificationEngine } from "./notification.ts";
 import { drawNotificationBar } from "./notification_bar.ts";
@@ -73,6 +74,9 @@ export class MoshClient {
   readonly predictions: PredictionEngine;
   readonly #config: ClientConfig;
   readonly #udp: UdpEndpoint<UserStream, CompleteTerminal>;
+  /** A full collection after each burst of a hundred screens (io/idle_gc.ts). */
+  readonly #collector = new IdleCollector(100);
+  #lastScreen: Framebuffer | null = null;
   readonly #escape: EscapeFilter;
   readonly #display: DisplayOptions;
   readonly #connecting: string;
@@ -254,6 +258,9 @@ export class MoshClient {
 
   #onServerState(): void {
     const latest = this.transport.latestRemote;
+    // Heartbeats are new states too; only a changed screen is work.
+    if (latest.state.fb !== this.#lastScreen) this.#collector.activity(monotonicNow(), 1);
+    this.#lastScreen = latest.state.fb;
     this.notifications.serverHeard(latest.timestamp);
     if (this.notifications.message === this.#connecting) this.notifications.setMessage(0, "");
   }
@@ -276,6 +283,7 @@ export class MoshClient {
   #afterEvent(): void {
     if (this.#exit) return;
     const now = monotonicNow();
+    this.#collector.maybeCollect(now);
     const t = this.transport;
     this.notifications.serverAcked(t.sender.acked.timestamp);
     const auth = t.drops.total("auth");

@@ -26,6 +26,7 @@ import { decodeUserMessage } from "../core/statesync/user_message.ts";
 import { Emulator } from "../core/terminal/emulator.ts";
 import { monotonicNow, UdpEndpoint } from "../io/udp.ts";
 import { Pty } from "../io/pty.ts";
+import { IdleCollector } from "../io/idle_gc.ts";
 import { setImmediate } from "node:timers";
 import { EchoAckTracker } from "./echo_ack.ts";
 import { UserInput } from "./user_input.ts";
@@ -89,6 +90,8 @@ export class MoshServer {
   readonly #started: number;
   #pty: Pty | undefined;
   #screenDirty = false;
+  /** A full collection after each megabyte-scale burst of output (io/idle_gc.ts). */
+  readonly #collector = new IdleCollector(1 << 20);
   /** When printable-only keys were last written to the application (-Infinity: never). */
   #typedAt = -Infinity;
   #exitCode: number | undefined;
@@ -117,7 +120,10 @@ export class MoshServer {
     this.#udp = new UdpEndpoint(this.transport, {
       socket: config.socket,
       onRemoteState: () => this.#onClientState(),
-      beforeTick: (now) => this.#refreshState(now),
+      beforeTick: (now) => {
+        this.#refreshState(now);
+        this.#collector.maybeCollect(now);
+      },
       onService: () => this.#checkExit(),
       wakeAfter: (now) => this.#wakeAfter(now),
     });
@@ -213,6 +219,7 @@ export class MoshServer {
       const replies = this.#emulator.takeReplies();
       if (replies.length) pty.write(replies);
       const now = monotonicNow();
+      this.#collector.activity(now, data.length);
       const echo = now - this.#typedAt <= ECHO_WINDOW;
       if (!this.#screenDirty && !this.transport.sender.hasUnsentState) {
         this.transport.sender.sendMinDelay = echo ? ECHO_MINDELAY : SEND_MINDELAY;
