@@ -4,9 +4,9 @@
  * Our long-lived processes run without the memory reducer (`cli/self.ts` V8_FLAGS): it kept
  * collecting on a timer in processes that wake every 3 s for a heartbeat, half of an idle
  * session's CPU. Without it, though, the heap kept its high-water mark after a flood (server
- * 91 MB resident a minute later, against 74 with the reducer). So the server and the client tell this class how
- * much work they did, and on their regular wake-ups, once a burst has been followed by a quiet
- * spell, it collects once. `gc` exists because V8_FLAGS also has `--expose-gc`; without it (a
+ * 91 MB resident a minute later, against 74 with the reducer). So the server and the client
+ * tell this class how much work they did, and on their regular wake-ups, once a burst has been
+ * followed by a quiet spell, it collects once. `gc` exists because V8_FLAGS also has `--expose-gc`; without it (a
  * host that starts us some other way) this does nothing.
  *
  * @module
