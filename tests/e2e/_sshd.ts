@@ -34,7 +34,8 @@ function portFree(port: number): boolean {
   }
 }
 
-function freePort(): number {
+/** A loopback TCP port that nothing listens on at the moment of asking. */
+export function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();

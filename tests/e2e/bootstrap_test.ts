@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { selfCommand } from "../../cli/self.ts";
 import { shellQuote, Tmux } from "./_tmux.ts";
-import { sshdUnavailable, startSshd } from "./_sshd.ts";
+import { freePort, sshdUnavailable, startSshd } from "./_sshd.ts";
 import { moshMissing } from "../_debian_mosh.ts";
 
 const why = sshdUnavailable();
@@ -113,10 +113,7 @@ Deno.test({
   name: "an ssh that cannot connect shows ssh's own words",
   ...e2e,
   async fn() {
-    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = (l.addr as Deno.NetAddr).port;
-    l.close();
-    const r = await runMosh([`--ssh=ssh -p ${port} -o BatchMode=yes`, "127.0.0.1"]);
+    const r = await runMosh([`--ssh=ssh -p ${freePort()} -o BatchMode=yes`, "127.0.0.1"]);
     assert.notEqual(r.code, 0);
     assert.match(r.text, /Connection refused/);
     assert.match(r.text, /ssh failed/);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { IdleCollector, QUIET_MS } from "../../io/idle_gc.ts";
+import { V8_FLAGS } from "../../cli/self.ts";
 
 Deno.test("one collection after a burst, once it has been quiet; none for trickles or while busy", () => {
   let collections = 0;
@@ -27,7 +28,6 @@ Deno.test("without an exposed gc() it does nothing", () => {
 });
 
 Deno.test("our programs run with gc() exposed", async () => {
-  const { V8_FLAGS } = await import("../../cli/self.ts");
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["eval", V8_FLAGS, "console.log(typeof globalThis.gc)"],
   }).output();
