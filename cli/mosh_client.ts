@@ -9,7 +9,7 @@
 
 import { parseClientArgs } from "./client_options.ts";
 import { tryWrite, writeAll } from "./output.ts";
-import { type ClientTty, MoshClient } from "../client/client.ts";
+import { type ClientSettings, type ClientTty, MoshClient } from "../client/client.ts";
 import { loadTermCaps } from "../client/terminfo.ts";
 import { isUtf8Locale, localeCharset, localeVariable } from "../io/daemon.ts";
 
@@ -88,6 +88,14 @@ export async function moshClientMain(args: string[]): Promise<number> {
   }
   const { options } = parsed;
   const caps = await loadTermCaps(env.TERM);
+  // What the session needs of the environment; the rest (it held MOSH_KEY) is not kept.
+  const settings: ClientSettings = {
+    escapeKey: env.MOSH_ESCAPE_KEY,
+    termInit: env.MOSH_NO_TERM_INIT === undefined,
+    titlePrefix: env.MOSH_TITLE_NOPREFIX === undefined ? "[mosh] " : "",
+    predict: options.predict,
+    predictOverwrite: options.predictOverwrite,
+  };
   let client: MoshClient | undefined;
   const fail = (e: unknown) => client?.abort(e);
   globalThis.addEventListener("unhandledrejection", (e) => {
@@ -104,10 +112,8 @@ export async function moshClientMain(args: string[]): Promise<number> {
       port: options.port,
       key: options.key,
       caps,
-      env,
+      settings,
       tty: stdioTty(),
-      predict: options.predict,
-      predictOverwrite: options.predictOverwrite,
     });
   } catch (e) {
     writeAll(Deno.stderr, `Error: ${e instanceof Error ? e.message : e}\n`);

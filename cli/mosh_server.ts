@@ -264,6 +264,7 @@ async function runDaemon(): Promise<number> {
     networkTimeout: config.networkTimeout,
     signalTimeout: config.signalTimeout,
     log,
+    verbose: options.verbose > 0,
     screenDump: config.screenDump,
   });
   const code = await server.done;

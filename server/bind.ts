@@ -8,9 +8,11 @@
  * @module
  */
 
+import { type DatagramNetwork, type DatagramSocket, udpNetwork } from "../io/datagram.ts";
+
 /** A bound socket. */
 export interface Bound {
-  socket: Deno.DatagramConn;
+  socket: DatagramSocket;
   hostname: string;
   port: number;
   family: "inet" | "inet6";
@@ -23,14 +25,17 @@ export interface BindFailure {
   messages: string[];
 }
 
-function tryBind(hostname: string, [low, high]: [number, number]): Bound | string {
+function tryBind(
+  network: DatagramNetwork,
+  hostname: string,
+  [low, high]: [number, number],
+): Bound | string {
   let last = "";
   for (let port = low; port <= high; port++) {
     try {
-      const socket = Deno.listenDatagram({ transport: "udp", hostname, port });
-      const addr = socket.addr as Deno.NetAddr;
+      const socket = network.bind(hostname, port);
       const family = hostname.includes(":") ? "inet6" : "inet";
-      return { socket, hostname, port: addr.port, family, messages: [] };
+      return { socket, hostname, port: socket.port, family, messages: [] };
     } catch (e) {
       last = e instanceof Error ? e.message.replace(/ \(os error \d+\)$/, "") : String(e);
     }
@@ -43,16 +48,21 @@ function tryBind(hostname: string, [low, high]: [number, number]): Bound | strin
  * Binds a UDP socket for the server.
  * @param ip the address to try first, or undefined for any interface only
  * @param ports the ports to try, low to high
+ * @param network where to bind (the real UDP stack unless a test says otherwise)
  */
-export function bindServer(ip: string | undefined, ports: [number, number]): Bound | BindFailure {
+export function bindServer(
+  ip: string | undefined,
+  ports: [number, number],
+  network: DatagramNetwork = udpNetwork,
+): Bound | BindFailure {
   const messages: string[] = [];
   if (ip !== undefined) {
-    const r = tryBind(ip, ports);
+    const r = tryBind(network, ip, ports);
     if (typeof r !== "string") return r;
     const [failed, why] = r.split("\n");
     messages.push(failed, `Error binding to IP ${ip}: ${why}`);
   }
-  const any = tryBind("0.0.0.0", ports);
+  const any = tryBind(network, "0.0.0.0", ports);
   if (typeof any !== "string") return { ...any, messages };
   const [failed, why] = any.split("\n");
   messages.push(failed, `Error binding to any interface: ${why}`);

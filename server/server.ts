@@ -1,62 +1,64 @@
 /**
- * mosh-server's daemon: the loop that joins the network, the terminal emulator and the
- * application's pty (mosh's `serve()`).
+ * mosh-server's daemon loop: the I/O shell around a {@link ServerSession}. It moves bytes and
+ * nothing else: datagrams from the socket, the application's output from its pty, signals and
+ * the timer go in as events with the time; the session's actions (datagrams, input and resizes
+ * for the pty, starting the application, the exit) are carried out. Every rule of the session
+ * (when to start the application, what ends the session, the echo delay) is in
+ * `core/session/server_session.ts`.
  *
- * - New client states bring keystrokes (to the pty, cursor keys translated) and resizes (only
- *   the last of a run; to the pty with TIOCSWINSZ and to the emulator). The first one also
- *   starts the application, at the client's window size: mosh forks it at startup but holds
- *   it until the first client packet, then writes a newline it reads and echoes; we start it
- *   at that moment and feed the emulator the echoed newline, so the screens match mosh's.
- * - pty output goes to the emulator; the emulator's answers to the application's queries go
- *   back into the pty, never to the client.
- * - Before each tick the synchronized state takes the emulator's newest snapshot and the echo
- *   ack; the transport decides when to send.
- * - The session ends when the application exits (after telling the client), on SIGTERM,
- *   SIGINT or SIGUSR1 (subject to MOSH_SERVER_SIGNAL_TMOUT), after MOSH_SERVER_NETWORK_TMOUT
- *   without the client, or if no client comes within 60 s.
+ * Nothing here dies silently: an exception in an event's handling is given to the session as a
+ * fault (logged, shown on the screen, and the session ends with the client told), and the
+ * socket's receive loop keeps going through errors, logging them.
  *
  * @module
  */
 
 import type { Base64Key } from "../core/crypto/key.ts";
-import { Transport } from "../core/transport/transport.ts";
-import { UserStream } from "../core/statesync/user_stream.ts";
-import { CompleteTerminal } from "../core/statesync/complete_terminal.ts";
-import { decodeUserMessage } from "../core/statesync/user_message.ts";
-import { Emulator } from "../core/terminal/emulator.ts";
-import { monotonicNow, UdpEndpoint } from "../io/udp.ts";
+import type { ServerAction } from "../core/session/action.ts";
+import { ServerSession, type ServerSignal } from "../core/session/server_session.ts";
+import type { Framebuffer } from "../core/terminal/framebuffer.ts";
+import { type Clock, systemClock } from "../io/clock.ts";
+import type { DatagramSocket } from "../io/datagram.ts";
 import { Pty } from "../io/pty.ts";
 import { IdleCollector } from "../io/idle_gc.ts";
 import { setImmediate } from "node:timers";
-import { EchoAckTracker } from "./echo_ack.ts";
-import { UserInput } from "./user_input.ts";
 
-/** mosh exits if no client state arrives within this long of starting, ms. */
-export const NO_CLIENT_TIMEOUT = 60_000;
-/** mosh's collection delay: output is gathered this long before a frame goes out, ms. */
-export const SEND_MINDELAY = 8;
-/**
- * The collection delay for the echo of typed printable characters, ms. A shell echoes a key
- * within a millisecond and prints nothing more, so waiting mosh's 8 ms only delays what the
- * user sees. After Enter or any control key, output may keep coming (a command runs), and
- * gathering it into one frame matters more: then mosh's 8 ms applies.
- */
-export const ECHO_MINDELAY = 1;
-/** Output this soon after printable keys is taken for their echo, ms. */
-const ECHO_WINDOW = 20;
 /** A flood of output yields to the event loop this often, ms. */
-const YIELD_EVERY = 5;
+const YIELD_EVERY_MS = 5;
+/** Receive errors in a row back off up to this long between tries, ms. */
+const RECEIVE_BACKOFF_MAX_MS = 1000;
+/** A reaped-or-not look at the application this long after closing its pty, ms. */
+const REAP_AFTER_MS = 100;
 
-/** What the daemon runs. */
-export interface ServerConfig {
-  key: Base64Key;
-  socket: Deno.DatagramConn;
-  family: "inet" | "inet6";
+/** The application on its pty, as the server uses it (`io/pty.ts`'s Pty). */
+export interface Application {
+  /** The next output; null once the application and its children have hung up. */
+  read(): Promise<Uint8Array | null>;
+  /** Typed input; never blocks (what the pty does not take is queued). */
+  write(bytes: Uint8Array): void;
+  /** Bytes given to write() that the application has not read yet. */
+  readonly writeBacklog: number;
+  resize(cols: number, rows: number): void;
+  /** Closes the pty: the application gets SIGHUP. */
+  close(): void;
+  /** Reaps it if it has ended. */
+  tryWait(): unknown;
+}
+
+/** What to run, and how to start it. */
+export interface ApplicationSpec {
   /** The program and its argv (argv[0] may differ, e.g. "-bash" for a login shell). */
   program: string;
   argv: string[];
   env: Record<string, string>;
   cwd: string;
+}
+
+/** What the daemon runs. */
+export interface ServerConfig extends ApplicationSpec {
+  key: Base64Key;
+  socket: DatagramSocket;
+  family: "inet" | "inet6";
   /** The size until the client says otherwise. */
   width: number;
   height: number;
@@ -65,8 +67,10 @@ export interface ServerConfig {
   /** MOSH_SERVER_NETWORK_TMOUT and MOSH_SERVER_SIGNAL_TMOUT, seconds (0 = none). */
   networkTimeout: number;
   signalTimeout: number;
-  /** Where to log (`-v`); undefined = silent. */
+  /** Where to log (`-v`, and faults); undefined = silent. */
   log?: (line: string) => void;
+  /** Log every client state (`-v`). */
+  verbose?: boolean;
   /** How long to wait for a first client, ms (mosh: 60 s). */
   noClientTimeout?: number;
   /**
@@ -75,69 +79,61 @@ export interface ServerConfig {
    * server's screen with what the user sees.
    */
   screenDump?: string;
+  /** The clock and timers; the system's unless a test runs in virtual time. */
+  clock?: Clock;
+  /** Starts the application on a pty of the given size; a real pty unless a test says not. */
+  spawn?: (spec: ApplicationSpec, cols: number, rows: number) => Application;
+  /** Listen for SIGTERM, SIGINT, SIGUSR1 (and SIGUSR2 with a screen dump); default true. */
+  signals?: boolean;
 }
 
-const CRLF = new Uint8Array([0x0d, 0x0a]);
+function spawnPty(spec: ApplicationSpec, cols: number, rows: number): Application {
+  return Pty.spawn({
+    argv: [spec.program, ...spec.argv.slice(1)],
+    argv0: spec.argv[0],
+    env: spec.env,
+    cwd: spec.cwd,
+    cols,
+    rows,
+  });
+}
 
 /** A running mosh-server session. */
 export class MoshServer {
-  readonly transport: Transport<CompleteTerminal, UserStream>;
-  readonly #udp: UdpEndpoint<CompleteTerminal, UserStream>;
-  readonly #emulator: Emulator;
+  readonly session: ServerSession;
   readonly #config: ServerConfig;
-  readonly #echo = new EchoAckTracker();
-  readonly #input = new UserInput();
-  readonly #started: number;
-  #pty: Pty | undefined;
-  #screenDirty = false;
+  readonly #clock: Clock;
+  readonly #socket: DatagramSocket;
   /** A full collection after each megabyte-scale burst of output (io/idle_gc.ts). */
   readonly #collector = new IdleCollector(1 << 20);
-  /** When printable-only keys were last written to the application (-Infinity: never). */
-  #typedAt = -Infinity;
-  #exitCode: number | undefined;
-  #done: Promise<number>;
+  #app: Application | undefined;
+  #timer: number | undefined;
+  #timerAt = Infinity;
+  #finished = false;
+  readonly #done: Promise<number>;
   #resolveDone!: (code: number) => void;
   #signalListeners: [Deno.Signal, () => void][] = [];
 
   constructor(config: ServerConfig) {
     this.#config = config;
-    this.#started = monotonicNow();
-    this.#emulator = new Emulator(config.width, config.height);
-    if (config.preamble.length) {
-      this.#emulator.write(config.preamble);
-      this.#emulator.takeReplies();
-    }
-    this.transport = new Transport<CompleteTerminal, UserStream>({
-      key: config.key,
-      server: true,
-      family: config.family,
-      initialState: CompleteTerminal.initial(config.width, config.height),
-      initialRemote: new UserStream(),
-      now: this.#started,
-    });
-    this.#screenDirty = config.preamble.length > 0;
+    this.#clock = config.clock ?? systemClock;
+    this.#socket = config.socket;
     this.#done = new Promise((resolve) => (this.#resolveDone = resolve));
-    this.#udp = new UdpEndpoint(this.transport, {
-      socket: config.socket,
-      onRemoteState: () => this.#onClientState(),
-      beforeTick: (now) => {
-        this.#refreshState(now);
-        this.#collector.maybeCollect(now);
-      },
-      onService: () => this.#checkExit(),
-      wakeAfter: (now) => this.#wakeAfter(now),
+    this.session = new ServerSession({
+      key: config.key,
+      now: this.#clock.now(),
+      width: config.width,
+      height: config.height,
+      preamble: config.preamble,
+      networkTimeoutMs: config.networkTimeout * 1000,
+      signalTimeoutMs: config.signalTimeout * 1000,
+      noClientTimeoutMs: config.noClientTimeout,
+      family: config.family,
+      verbose: config.verbose,
     });
-    for (const signal of ["SIGTERM", "SIGINT", "SIGUSR1"] as const) {
-      const listener = () => this.#onSignal(signal);
-      Deno.addSignalListener(signal, listener);
-      this.#signalListeners.push([signal, listener]);
-    }
-    if (config.screenDump) {
-      const path = config.screenDump;
-      const listener = () => this.#dumpScreen(path);
-      Deno.addSignalListener("SIGUSR2", listener);
-      this.#signalListeners.push(["SIGUSR2", listener]);
-    }
+    if (config.signals ?? true) this.#listenSignals();
+    this.#receiveLoop();
+    this.#flush();
   }
 
   /** Resolves with the exit status when the session is over. */
@@ -145,147 +141,189 @@ export class MoshServer {
     return this.#done;
   }
 
-  #log(line: string): void {
-    this.#config.log?.(line);
+  /**
+   * An exception nobody caught (the program's last resort): the session logs it, shows it and
+   * ends with the client told.
+   */
+  fault(error: unknown): void {
+    this.#dispatch((now) => this.session.fault(now, error));
   }
 
-  #onClientState(): void {
-    const now = monotonicNow();
-    const events = decodeUserMessage(this.transport.takeRemoteDiff()) ?? [];
-    const first = this.#pty === undefined;
-    const keys: Uint8Array[] = [];
-    events.forEach((e, i) => {
-      if ("resize" in e) {
-        if (events[i + 1] && "resize" in events[i + 1]) return; // only the last of a run
-        this.#resize(e.resize.width, e.resize.height);
-      } else {
-        keys.push(this.#input.translate(e.keys, this.#emulator.appCursorKeys));
+  /** Runs one event through the session, then carries out what it asked for. */
+  #dispatch(event: (now: number) => void): void {
+    if (this.#finished) return;
+    try {
+      event(this.#clock.now());
+    } catch (e) {
+      this.#contain(e);
+    }
+    this.#flush();
+  }
+
+  /** An exception in an event's handling: the session ends itself, telling the client. */
+  #contain(error: unknown): void {
+    try {
+      this.session.fault(this.#clock.now(), error);
+    } catch (again) {
+      // The session cannot even end itself: leave, with a word in the log.
+      this.#log(`mosh-server: internal error while handling an error: ${again}`);
+      this.#finish(1);
+    }
+  }
+
+  #flush(): void {
+    for (let actions = this.session.takeActions(); actions.length;) {
+      for (const a of actions) {
+        try {
+          this.#perform(a);
+        } catch (e) {
+          this.#contain(e);
+        }
       }
-    });
-    if (events.length) this.#echo.registerInputFrame(this.transport.latestRemote.num, now);
-    if (first && !this.transport.sender.shutdownInProgress) this.#startApplication();
-    for (const k of keys) this.#pty?.write(k);
-    const printable = keys.length > 0 && keys.every((k) => k.every((b) => b >= 0x20 && b !== 0x7f));
-    this.#typedAt = printable ? now : -Infinity;
-    this.#log(
-      `Client state ${this.transport.latestRemote.num} from ${this.transport.connection.remoteAddr}`,
+      actions = this.session.takeActions();
+    }
+    if (this.#finished) return;
+    const now = this.#clock.now();
+    if (this.#app) this.session.inputBacklog(now, this.#app.writeBacklog);
+    this.#armTimer(now, this.session.wakeAt(now));
+  }
+
+  #perform(a: ServerAction): void {
+    switch (a.type) {
+      case "send":
+        this.#socket.send(a.data, a.to).then(
+          () => {},
+          (e: unknown) => this.#onSendError(e),
+        );
+        return;
+      case "start":
+        return this.#start(a.width, a.height);
+      case "input":
+        return this.#app?.write(a.bytes);
+      case "resize":
+        return this.#app?.resize(a.width, a.height);
+      case "peer":
+        return; // utmp follows the client here once it is bound (issue 12)
+      case "log":
+        return this.#log(a.line);
+      case "exit":
+        return this.#finish(a.code);
+    }
+  }
+
+  #onSendError(e: unknown): void {
+    const message = e instanceof Error ? e.message : String(e);
+    const tooLong = /too long|EMSGSIZE/i.test(message);
+    this.#dispatch((now) =>
+      this.session.sendResult(now, { message: `sendto: ${message}`, tooLong })
     );
   }
 
-  #resize(width: number, height: number): void {
-    if (width <= 0 || height <= 0 || width > 4096 || height > 4096) return;
-    this.#emulator.resize(width, height);
-    this.#screenDirty = true;
+  #log(line: string): void {
     try {
-      this.#pty?.resize(width, height);
-    } catch (e) {
-      this.#log(`ioctl TIOCSWINSZ: ${e}`);
-      this.#shutdown();
+      this.#config.log?.(line);
+    } catch {
+      // a log that cannot be written must not take the session with it
     }
   }
 
-  #startApplication(): void {
-    const c = this.#config;
-    // The newline mosh writes to release its child, as the tty echoes it.
-    this.#emulator.write(CRLF);
-    this.#screenDirty = true;
+  #armTimer(now: number, at: number): void {
+    if (at === this.#timerAt) return;
+    if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = at;
+    if (!Number.isFinite(at)) return;
+    this.#timer = this.#clock.setTimer(at - now, () => {
+      this.#timer = undefined;
+      this.#timerAt = Infinity;
+      this.#collector.maybeCollect(this.#clock.now());
+      this.#dispatch((t) => this.session.tick(t));
+    });
+  }
+
+  #start(width: number, height: number): void {
+    const spawn = this.#config.spawn ?? spawnPty;
     try {
-      this.#pty = Pty.spawn({
-        argv: [c.program, ...c.argv.slice(1)],
-        argv0: c.argv[0],
-        env: c.env,
-        cwd: c.cwd,
-        cols: this.#emulator.width,
-        rows: this.#emulator.height,
-      });
+      this.#app = spawn(this.#config, width, height);
     } catch (e) {
-      // mosh's child prints the failure on the terminal and exits 1; show it the same way.
-      const message = `mosh-server: cannot run ${c.program}: ${e instanceof Error ? e.message : e}`;
-      this.#emulator.write(new TextEncoder().encode(message + "\r\n"));
-      this.#log(message);
-      this.#shutdown();
+      const why = e instanceof Error ? e.message : String(e);
+      const message = `mosh-server: cannot run ${this.#config.program}: ${why}`;
+      this.session.applicationFailed(this.#clock.now(), message);
       return;
     }
-    this.#pumpPty(this.#pty);
+    this.#pump(this.#app);
   }
 
-  async #pumpPty(pty: Pty): Promise<void> {
-    let yielded = monotonicNow();
+  async #pump(app: Application): Promise<void> {
+    let yielded = this.#clock.now();
     for (;;) {
-      const data = await pty.read();
-      if (data === null) break;
-      if (this.transport.sender.shutdownInProgress) continue;
-      this.#emulator.write(data);
-      const replies = this.#emulator.takeReplies();
-      if (replies.length) pty.write(replies);
-      const now = monotonicNow();
-      this.#collector.activity(now, data.length);
-      const echo = now - this.#typedAt <= ECHO_WINDOW;
-      if (!this.#screenDirty && !this.transport.sender.hasUnsentState) {
-        this.transport.sender.sendMinDelay = echo ? ECHO_MINDELAY : SEND_MINDELAY;
+      let data: Uint8Array | null;
+      try {
+        data = await app.read();
+      } catch (e) {
+        this.#log(`mosh-server: reading the application's terminal failed: ${e}`);
+        data = null;
       }
-      this.#screenDirty = true;
-      // A frame already waiting for its turn takes this output along when it goes; service
-      // only to start the pacing clock, or when that frame is due.
-      const sender = this.transport.sender;
-      if (!sender.hasUnsentState || this.transport.waitTime(now) === 0) this.#udp.service();
+      if (this.#finished) return;
+      if (data === null) break;
+      const bytes = data;
+      this.#collector.activity(this.#clock.now(), bytes.length);
+      this.#dispatch((now) => this.session.output(now, bytes));
       // While output keeps coming, reads complete at once and never yield: let the network
       // (the user's keys, acks) and the timers in every few milliseconds.
-      if (now - yielded >= YIELD_EVERY) {
+      const now = this.#clock.now();
+      if (now - yielded >= YIELD_EVERY_MS) {
         await new Promise((resolve) => setImmediate(resolve));
-        yielded = monotonicNow();
+        yielded = this.#clock.now();
       }
     }
-    this.#log("Application exited.");
-    this.#shutdown();
+    this.#dispatch((now) => this.session.applicationExited(now));
   }
 
-  /**
-   * Brings the synchronized state up to date with the screen and the echo ack. A snapshot is
-   * taken when the screen changed and either nothing is waiting to be sent yet (so that the
-   * change starts the pacing clock) or a frame is due now (so that it carries the newest
-   * screen); while a frame waits for its turn, more output only marks the screen dirty. During
-   * a flood that is one snapshot per frame instead of one per read.
-   */
-  #refreshState(now: number, force = false): void {
-    // During shutdown the final screen is already in the state; it stays as it was sent.
-    let state = this.transport.currentState;
-    const sender = this.transport.sender;
-    if (this.#screenDirty && !sender.shutdownInProgress) {
-      if (force || !sender.hasUnsentState || this.transport.waitTime(now) === 0) {
-        state = state.withFramebuffer(this.#emulator.snapshot());
-        this.#screenDirty = false;
+  async #receiveLoop(): Promise<void> {
+    for (let errors = 0; !this.#finished;) {
+      let datagram: { data: Uint8Array; from: string };
+      try {
+        datagram = await this.#socket.receive();
+      } catch (e) {
+        if (this.#finished) return;
+        if (e instanceof Deno.errors.BadResource) {
+          this.fault(new Error("the UDP socket was closed under the session"));
+          return;
+        }
+        // An ICMP error surfacing, or a system in trouble: say so, back off, never give up.
+        errors++;
+        if (errors === 1 || errors % 100 === 0) {
+          this.#log(`mosh-server: receiving from the network failed (${errors} in a row): ${e}`);
+        }
+        const backoff = Math.min(RECEIVE_BACKOFF_MAX_MS, 2 ** Math.min(errors, 10));
+        await new Promise((resolve) => this.#clock.setTimer(backoff, () => resolve(undefined)));
+        continue;
       }
+      errors = 0;
+      const { data, from } = datagram;
+      this.#dispatch((now) => this.session.receive(now, data, from));
     }
-    if (this.#echo.update(now) && !this.transport.sender.shutdownInProgress) {
-      state = state.withEchoAck(this.#echo.echoAck);
-    }
-    if (state !== this.transport.currentState) this.transport.setCurrentState(state);
   }
 
-  #wakeAfter(now: number): number {
-    let wait = this.#echo.waitTime(now);
-    const latest = this.transport.latestRemote;
-    if (latest.num === 0n || this.transport.sender.shutdownInProgress) wait = Math.min(wait, 5000);
-    if (latest.num === 0n) {
-      const noClient = this.#config.noClientTimeout ?? NO_CLIENT_TIMEOUT;
-      wait = Math.min(wait, Math.max(0, noClient - (now - this.#started)));
+  #listenSignals(): void {
+    const on = (signal: Deno.Signal, listener: () => void) => {
+      Deno.addSignalListener(signal, listener);
+      this.#signalListeners.push([signal, listener]);
+    };
+    for (const signal of ["SIGTERM", "SIGINT", "SIGUSR1"] as const satisfies ServerSignal[]) {
+      on(signal, () => this.#dispatch((now) => this.session.signal(now, signal)));
     }
-    if (this.#config.networkTimeout) {
-      wait = Math.min(
-        wait,
-        Math.max(0, this.#config.networkTimeout * 1000 - (now - latest.timestamp)),
-      );
-    }
-    return wait;
+    const path = this.#config.screenDump;
+    if (path) on("SIGUSR2", () => this.#dumpScreen(path));
   }
 
   #dumpScreen(path: string): void {
-    const fb = this.#emulator.snapshot();
+    const fb: Framebuffer = this.session.screen();
     const dump = {
       rows: fb.rows.map((r) => r.toText()),
       cursor: fb.cursor,
-      clientState: String(this.transport.latestRemote.num),
+      clientState: String(this.session.transport.latestRemote.num),
     };
     try {
       Deno.writeTextFileSync(`${path}.tmp`, JSON.stringify(dump));
@@ -295,62 +333,25 @@ export class MoshServer {
     }
   }
 
-  #onSignal(signal: Deno.Signal): void {
-    const now = monotonicNow();
-    const since = now - this.transport.latestRemote.timestamp;
-    if (signal === "SIGUSR1") {
-      const limit = this.#config.signalTimeout * 1000;
-      if (limit && since < limit) return;
-      this.#log(`Network idle for ${Math.floor(since / 1000)} seconds when SIGUSR1 received`);
-    }
-    this.#shutdown();
-  }
-
-  /** Starts the shutdown handshake, or ends at once with nobody to tell. */
-  #shutdown(): void {
-    const sender = this.transport.sender;
-    if (this.transport.connection.hasRemoteAddr && !sender.shutdownInProgress) {
-      // The final screen goes with the shutdown state.
-      this.#refreshState(monotonicNow(), true);
-      this.transport.startShutdown(monotonicNow());
-      queueMicrotask(() => this.#udp.service());
-    } else if (!this.transport.connection.hasRemoteAddr) {
-      this.#finish(0);
-    }
-  }
-
-  #checkExit(): void {
-    if (this.#exitCode !== undefined) return;
-    const now = monotonicNow();
-    const sender = this.transport.sender;
-    const latest = this.transport.latestRemote;
-    if (sender.shutdownInProgress && sender.shutdownAcknowledged) return this.#finish(0);
-    if (sender.shutdownAckTimedOut(now)) return this.#finish(0);
-    if (sender.counterpartyShutdownAckSent) return this.#finish(0);
-    const network = this.#config.networkTimeout * 1000;
-    if (network && now - latest.timestamp >= network && !sender.shutdownInProgress) {
-      this.#log(`Network idle for ${Math.floor((now - latest.timestamp) / 1000)} seconds.`);
-      this.#shutdown();
-    }
-    const noClient = this.#config.noClientTimeout ?? NO_CLIENT_TIMEOUT;
-    if (latest.num === 0n && now - this.#started >= noClient) {
-      this.#log(`No connection within ${noClient / 1000} seconds.`);
-      this.#finish(0);
-    }
-  }
-
   #finish(code: number): void {
-    if (this.#exitCode !== undefined) return;
-    this.#exitCode = code;
+    if (this.#finished) return;
+    this.#finished = true;
+    if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer);
     for (const [signal, listener] of this.#signalListeners) {
       Deno.removeSignalListener(signal, listener);
     }
-    this.#udp.close();
-    const pty = this.#pty;
-    if (pty) {
-      pty.close(); // the application gets SIGHUP, as with mosh
+    this.#socket.close();
+    const app = this.#app;
+    if (app) {
+      app.close(); // the application gets SIGHUP, as with mosh
       // Reap it if it goes at once; don't wait for one that ignores the hangup.
-      setTimeout(() => pty.tryWait(), 100);
+      this.#clock.setTimer(REAP_AFTER_MS, () => {
+        try {
+          app.tryWait();
+        } catch {
+          // already reaped
+        }
+      });
     }
     this.#resolveDone(code);
   }

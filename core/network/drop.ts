@@ -29,7 +29,12 @@ export type DropReason =
   /** An Instruction whose protocol_version is not 2. */
   | "version"
   /** A diff that is not a parsable UserMessage or HostMessage, or breaks its rules. */
-  | "diff";
+  | "diff"
+  /**
+   * A new state refused while the receiver holds new states back (flow control: the peer
+   * keeps it and sends it again). Not hostile.
+   */
+  | "held";
 
 /** Counts of dropped input by reason. */
 export class DropCounter {

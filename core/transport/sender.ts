@@ -143,6 +143,14 @@ export class TransportSender<S extends SyncState<S>> {
       now - this.#shutdownStart >= ACTIVE_RETRY_TIMEOUT;
   }
 
+  /**
+   * When {@link shutdownAckTimedOut} turns true by the clock alone (Infinity when no shutdown
+   * was started here): the shells wake up then to leave.
+   */
+  get shutdownDeadline(): number {
+    return this.#shutdownInProgress ? this.#shutdownStart + ACTIVE_RETRY_TIMEOUT : Infinity;
+  }
+
   /** Starts the shutdown handshake (idempotent). */
   startShutdown(now: number): void {
     if (this.#shutdownInProgress) return;

@@ -29,6 +29,9 @@ const RECEIVED_STATES_CAP = 1024;
 /** ...for this long at a time. */
 const RECEIVER_QUENCH_MS = 15_000;
 
+/** How one side left the shutdown handshake: see {@link Transport.shutdownOutcome}. */
+export type ShutdownOutcome = "clean" | "timeout" | "acked";
+
 /** Options of a {@link Transport}. */
 export interface TransportOptions<My, Remote> {
   key: Base64Key;
@@ -53,6 +56,14 @@ export class Transport<My extends SyncState<My>, Remote extends SyncState<Remote
   /** Datagrams and instructions dropped, by reason. */
   readonly drops: DropCounter = new DropCounter();
   readonly #assembly = new FragmentAssembly();
+  /**
+   * While true, new peer states are refused (neither stored nor acknowledged), so the peer keeps
+   * them and sends them again later: how mosh-server stops taking keystrokes that the
+   * application is not reading, without losing any or holding them here. Acknowledgments of our
+   * own states still come through.
+   */
+  holdNewStates = false;
+  #heldAt = -Infinity;
   #received: TimestampedState<Remote>[];
   #lastReceiverState: Remote;
   #quenchUntil = 0;
@@ -93,6 +104,10 @@ export class Transport<My extends SyncState<My>, Remote extends SyncState<Remote
     if (this.#received.some((s) => s.num === inst.newNum)) return false;
     const reference = this.#received.find((s) => s.num === inst.oldNum);
     if (!reference) return false;
+    if (this.holdNewStates) {
+      this.#heldAt = now;
+      return this.#drop("held");
+    }
 
     // Forget states the sender will not base diffs on any more, but never all of them.
     const keep = this.#received.filter((s) => s.num >= inst.throwawayNum);
@@ -120,6 +135,14 @@ export class Transport<My extends SyncState<My>, Remote extends SyncState<Remote
     this.sender.remoteHeard(now);
     if (inst.diff.length) this.sender.setDataAck();
     return true;
+  }
+
+  /**
+   * When the peer was last heard: its newest state's arrival, or a later refused one while
+   * {@link holdNewStates} (the peer is there, only held back).
+   */
+  get lastContact(): number {
+    return Math.max(this.latestRemote.timestamp, this.#heldAt);
   }
 
   /** Our state as it will be sent. */
@@ -173,6 +196,21 @@ export class Transport<My extends SyncState<My>, Remote extends SyncState<Remote
   /** Starts the shutdown handshake. */
   startShutdown(now: number): void {
     this.sender.startShutdown(now);
+  }
+
+  /**
+   * How this side's part in the shutdown handshake ended, or null while it goes on (or never
+   * began). The one statement of mosh's exit rule, for both programs:
+   * - "clean": we started the shutdown and the peer acknowledged it;
+   * - "timeout": we started it and it went unacknowledged for 16 tries or 10 s;
+   * - "acked": the peer started it and we have sent our acknowledgment.
+   */
+  shutdownOutcome(now: number): ShutdownOutcome | null {
+    const s = this.sender;
+    if (s.shutdownInProgress && s.shutdownAcknowledged) return "clean";
+    if (s.shutdownAckTimedOut(now)) return "timeout";
+    if (s.counterpartyShutdownAckSent) return "acked";
+    return null;
   }
 
   #drop(reason: DropReason): false {

@@ -10,38 +10,18 @@ import type { Outgoing } from "../../core/network/connection.ts";
 import { Transport } from "../../core/transport/transport.ts";
 import { UserStream } from "../../core/statesync/user_stream.ts";
 import { decodeUserMessage } from "../../core/statesync/user_message.ts";
-import { Rng } from "./random.ts";
 import { TextState } from "./text_state.ts";
+import { type InFlight, type NetworkScript, SERVER_ADDRESS, SimNetwork } from "./network.ts";
 
-/** One direction of the network. */
-export interface Link {
-  /** One-way delay, ms. */
-  delay: number;
-  /** Extra random delay, 0..jitter ms. */
-  jitter: number;
-  /** Probability of losing a datagram. */
-  loss: number;
-  /** Probability of delivering it twice. */
-  duplicate: number;
-  /** Probability of holding it back by up to 3× the delay, so later ones overtake it. */
-  reorder: number;
-}
+export type { Link } from "./network.ts";
 
 /** A scripted session. Times are virtual milliseconds from the start. */
-export interface Scenario {
+export interface Scenario extends NetworkScript {
   seed: number;
-  c2s: Link;
-  s2c: Link;
-  /** Intervals during which every datagram is lost. */
-  blackouts: { start: number; end: number }[];
-  /** Times at which the client's NAT mapping changes (its address, as the server sees it). */
-  rebinds: number[];
   /** Keystrokes the user types. */
   typing: { at: number; keys: string }[];
   /** New server screens (texts). */
   output: { at: number; text: string }[];
-  /** From this time on the network is perfect: no loss, no blackout. */
-  healAt: number;
   /** Convergence is looked for from this time on (default: healAt). */
   settleFrom?: number;
   /** The session ends here. */
@@ -81,30 +61,18 @@ export interface Exit {
   how: "clean" | "timeout" | "acked" | "no-peer";
 }
 
-interface InFlight {
-  at: number;
-  order: number;
-  toServer: boolean;
-  data: Uint8Array;
-  /** The client's address as the server sees it: NAT mapping and source socket. */
-  from: string;
-  /** For server-to-client datagrams: the NAT mapping and client socket they are sent to. */
-  mapping: number;
-  socket: number;
-}
-
 const KEY = Base64Key.fromBytes(new Uint8Array(16).fill(7));
 const MAX_STEPS = 200_000;
 const dec = new TextDecoder();
 
 /** Runs one scenario to its end. */
 export function runSession(s: Scenario): SessionResult {
-  const rng = new Rng(s.seed);
-  const random = (b: Uint8Array) => rng.fill(b);
+  const net = new SimNetwork(s.seed, s);
+  const random = (b: Uint8Array) => net.rng.fill(b);
   const client = new Transport<UserStream, TextState>({
     key: KEY,
     server: false,
-    remote: "server",
+    remote: SERVER_ADDRESS,
     initialState: new UserStream(),
     initialRemote: new TextState(),
     now: 0,
@@ -121,53 +89,15 @@ export function runSession(s: Scenario): SessionResult {
     random,
   });
 
-  const queue: InFlight[] = [];
-  let order = 0;
-  let nat = 0;
   let typed = "";
   let received = "";
   let orderViolation = false;
   let convergedAt: number | undefined;
-  const sends = { c2s: [] as number[], s2c: [] as number[] };
-  const bytes = { c2s: 0, s2c: 0 };
   const typing = [...s.typing].sort((a, b) => a.at - b.at);
   const output = [...s.output].sort((a, b) => a.at - b.at);
-  const rebinds = [...s.rebinds].sort((a, b) => a - b);
-  const ports = new Set<number>();
-
-  const inBlackout = (t: number) =>
-    t < s.healAt && s.blackouts.some((b) => t >= b.start && t < b.end);
-
-  /** Puts a datagram on the wire; `to` is the server's view of the client address. */
-  const transmit = (now: number, toServer: boolean, o: Outgoing) => {
-    const link = toServer ? s.c2s : s.s2c;
-    let mapping = nat, socket = o.socket;
-    if (!toServer) [, mapping, socket] = o.to.split("/").map(Number);
-    (toServer ? sends.c2s : sends.s2c).push(now);
-    bytes[toServer ? "c2s" : "s2c"] += o.data.length;
-    if (toServer) ports.add(o.socket);
-    const healed = now >= s.healAt;
-    if (inBlackout(now) || (!healed && rng.chance(link.loss))) return;
-    const copies = !healed && rng.chance(link.duplicate) ? 2 : 1;
-    for (let i = 0; i < copies; i++) {
-      let delay = link.delay + (healed ? 0 : rng.int(0, link.jitter));
-      if (!healed && rng.chance(link.reorder)) delay += rng.int(0, 3 * link.delay + 10);
-      queue.push({
-        at: now + delay,
-        order: order++,
-        toServer,
-        data: o.data,
-        // The server sees the client's NAT mapping and source port.
-        from: toServer ? `client/${nat}/${o.socket}` : "server",
-        mapping,
-        socket,
-      });
-    }
-  };
 
   const exits: SessionResult["exits"] = {};
   const deliver = (now: number, p: InFlight) => {
-    if (inBlackout(now)) return;
     if (p.toServer ? exits.server : exits.client) return;
     if (p.toServer) {
       if (server.receive(now, p.data, p.from)) {
@@ -177,10 +107,8 @@ export function runSession(s: Scenario): SessionResult {
         }
         if (!typed.startsWith(received)) orderViolation = true;
       }
-    } else {
-      // A reply reaches the client only through its current NAT mapping and an open socket.
-      if (p.mapping !== nat || !client.connection.liveSockets.includes(p.socket)) return;
-      client.receive(now, p.data, "server");
+    } else if (net.reachesClient(p, client.connection.liveSockets)) {
+      client.receive(now, p.data, SERVER_ADDRESS);
     }
   };
 
@@ -195,27 +123,24 @@ export function runSession(s: Scenario): SessionResult {
     while (output.length && output[0].at <= now) {
       server.setCurrentState(new TextState(output.shift()!.text));
     }
-    while (rebinds.length && rebinds[0] <= now) {
-      rebinds.shift();
-      nat++;
-    }
+    net.advance(now);
     if (s.shutdown && s.shutdown.at <= now) {
       const by = s.shutdown.by, t = by === "client" ? client : server;
       // As mosh's programs do: with nobody to tell, leave at once.
       if (!t.connection.hasRemoteAddr && !exits[by]) exits[by] = { at: now, how: "no-peer" };
       t.startShutdown(now);
     }
-    queue.sort((a, b) => a.at - b.at || a.order - b.order);
-    while (queue.length && queue[0].at <= now) deliver(now, queue.shift()!);
-    if (!exits.client) { for (const o of client.tick(now)) transmit(now, true, o); }
-    if (!exits.server) { for (const o of server.tick(now)) transmit(now, false, o); }
+    for (const p of net.due(now)) deliver(now, p);
+    if (!exits.client) {
+      for (const o of client.tick(now)) net.transmit(now, true, o.data, o.socket, o.to);
+    }
+    if (!exits.server) {
+      for (const o of server.tick(now)) net.transmit(now, false, o.data, o.socket, o.to);
+    }
     for (const [name, t] of [["client", client], ["server", server]] as const) {
       if (exits[name]) continue;
-      const sender = t.sender;
-      if (sender.shutdownInProgress && sender.shutdownAcknowledged) {
-        exits[name] = { at: now, how: "clean" };
-      } else if (sender.shutdownAckTimedOut(now)) exits[name] = { at: now, how: "timeout" };
-      else if (sender.counterpartyShutdownAckSent) exits[name] = { at: now, how: "acked" };
+      const how = t.shutdownOutcome(now);
+      if (how) exits[name] = { at: now, how };
     }
     if (exits.client && exits.server) break;
 
@@ -231,10 +156,9 @@ export function runSession(s: Scenario): SessionResult {
       exits.client ? Infinity : now + client.waitTime(now),
       exits.server ? Infinity : now + server.waitTime(now),
       s.shutdown && s.shutdown.at > now ? s.shutdown.at : Infinity,
-      queue.length ? Math.min(...queue.map((q) => q.at)) : Infinity,
+      net.nextEvent(),
       typing.length ? typing[0].at : Infinity,
       output.length ? output[0].at : Infinity,
-      rebinds.length ? rebinds[0] : Infinity,
       s.end + 1,
     );
     if (next <= now) next = now + 1; // a due timer that tick() declined: move on a millisecond
@@ -247,11 +171,11 @@ export function runSession(s: Scenario): SessionResult {
     serverText: server.currentState.text,
     clientText: client.latestRemote.state.text,
     convergedAt,
-    sends,
-    bytes,
+    sends: net.sends,
+    bytes: net.bytes,
     orderViolation,
     steps,
-    clientPorts: ports.size,
+    clientPorts: net.clientPorts.size,
     exits,
   };
 }

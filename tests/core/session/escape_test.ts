@@ -1,5 +1,5 @@
-import { assertEquals } from "../_assert.ts";
-import { escapeConfig, EscapeFilter } from "../../client/escape.ts";
+import { assertEquals } from "../../_assert.ts";
+import { escapeConfig, EscapeFilter } from "../../../core/session/escape.ts";
 
 const b = (s: string) => new TextEncoder().encode(s);
 const text = (u: Uint8Array) => new TextDecoder().decode(u);

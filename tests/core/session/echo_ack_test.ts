@@ -1,5 +1,5 @@
-import { assertEquals } from "../_assert.ts";
-import { EchoAckTracker } from "../../server/echo_ack.ts";
+import { assertEquals } from "../../_assert.ts";
+import { EchoAckTracker } from "../../../core/session/echo_ack.ts";
 
 Deno.test("the echo ack covers input that arrived at least 50 ms ago, never going back", () => {
   const e = new EchoAckTracker();

@@ -1,5 +1,5 @@
-import { assertEquals } from "../_assert.ts";
-import { UserInput } from "../../server/user_input.ts";
+import { assertEquals } from "../../_assert.ts";
+import { UserInput } from "../../../core/session/user_input.ts";
 
 const t = (u: UserInput, s: string, app: boolean) =>
   new TextDecoder().decode(u.translate(new TextEncoder().encode(s), app));

@@ -1,5 +1,5 @@
-import { assertEquals } from "../_assert.ts";
-import { humanDuration, NotificationEngine } from "../../client/notification.ts";
+import { assertEquals } from "../../_assert.ts";
+import { humanDuration, NotificationEngine } from "../../../core/session/notification.ts";
 
 Deno.test("durations read as mosh writes them", () => {
   assertEquals(humanDuration(7.9, "seconds"), "7 seconds");

@@ -6,10 +6,10 @@
  * @module
  */
 
-import type { Framebuffer } from "../core/terminal/framebuffer.ts";
-import { RowBuilder } from "../core/terminal/row.ts";
-import { Attr, palette, Renditions } from "../core/terminal/renditions.ts";
-import { charWidth } from "../core/terminal/wcwidth.ts";
+import type { Framebuffer } from "../terminal/framebuffer.ts";
+import { RowBuilder } from "../terminal/row.ts";
+import { Attr, palette, Renditions } from "../terminal/renditions.ts";
+import { charWidth } from "../terminal/wcwidth.ts";
 
 const BAR = new Renditions(palette(7), palette(4), 0);
 const TEXT = new Renditions(palette(7), palette(4), Attr.bold);

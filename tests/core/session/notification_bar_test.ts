@@ -1,8 +1,8 @@
-import { assertEquals } from "../_assert.ts";
-import { Framebuffer } from "../../core/terminal/framebuffer.ts";
-import { Emulator } from "../../core/terminal/emulator.ts";
-import { newFrame } from "../../core/terminal/display.ts";
-import { drawNotificationBar } from "../../client/notification_bar.ts";
+import { assertEquals } from "../../_assert.ts";
+import { Framebuffer } from "../../../core/terminal/framebuffer.ts";
+import { Emulator } from "../../../core/terminal/emulator.ts";
+import { newFrame } from "../../../core/terminal/display.ts";
+import { drawNotificationBar } from "../../../core/session/notification_bar.ts";
 
 Deno.test("the bar covers row 0 in bold white on blue and hides a cursor there", () => {
   const fb = Framebuffer.blank(40, 5);

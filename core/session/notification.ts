@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ACK_INTERVAL } from "../core/transport/sender.ts";
+import { ACK_INTERVAL } from "../transport/sender.ts";
 
 /** The server counts as late after this long without a new state from it, ms. */
 export const SERVER_LATE_MS = 6500;

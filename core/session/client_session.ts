@@ -1,0 +1,386 @@
+/**
+ * mosh-client's session, pure (mosh's `STMClient` without its sockets, terminal and clock).
+ * The shell feeds it events with the time: the user's keys, window resizes, datagrams, send
+ * results, signals and the timer; it answers with {@link ClientAction}s (datagrams, text for
+ * the terminal, raw mode, suspend, exit) and the time it next needs to run. Every rule of a
+ * client session is here, once:
+ *
+ * - **Keys** go through the prediction engine (a paste of more than {@link PASTE_BYTES} is not
+ *   predicted) and the escape-key filter into the UserStream; a predicted echo is drawn before
+ *   the keys go to the network.
+ * - **Drawing** is `newFrame(what the terminal shows, what it should show)`: the server's
+ *   newest screen with the predictions and the notification bar on top, so the terminal only
+ *   ever receives the difference; a repaint (Ctrl-L, resume) is the same call with nothing
+ *   assumed.
+ * - **The notification bar**: "Nothing received from server" after {@link CONNECTING_NOTICE_MS}
+ *   without a first state, mosh's "Last contact" count-up, send errors, failed integrity checks,
+ *   the escape key's help.
+ * - **The end**: the escape key's quit, a signal or the end of input start the shutdown
+ *   handshake; the session exits when it ends ({@link Transport.shutdownOutcome}), or when no
+ *   server answered within {@link CONNECT_TIMEOUT_MS}. The terminal is given back on every way
+ *   out, with mosh's closing words.
+ *
+ * @module
+ */
+
+import type { Base64Key } from "../crypto/key.ts";
+import type { Address } from "../network/connection.ts";
+import { Transport } from "../transport/transport.ts";
+import { UserStream } from "../statesync/user_stream.ts";
+import { CompleteTerminal } from "../statesync/complete_terminal.ts";
+import type { Framebuffer } from "../terminal/framebuffer.ts";
+import { type DisplayOptions, newFrame } from "../terminal/display.ts";
+import { type DisplayPreference, PredictionEngine } from "../prediction/prediction.ts";
+import type { ClientAction } from "./action.ts";
+import { escapeConfig, EscapeFilter } from "./escape.ts";
+import { NotificationEngine } from "./notification.ts";
+import { drawNotificationBar } from "./notification_bar.ts";
+
+/** How long the client waits for a first server state before giving up, ms. */
+export const CONNECT_TIMEOUT_MS = 15_000;
+/** After this long without a server state at start-up, the bar says so, ms. */
+export const CONNECTING_NOTICE_MS = 250;
+/** A read of more than this many bytes is a paste: it is not predicted, bytes. */
+export const PASTE_BYTES = 100;
+/** mosh-client's collection delay for keystrokes, ms. */
+const CLIENT_SEND_MINDELAY_MS = 1;
+
+/** Puts the terminal's modes that an application may have left back to normal, on the way out. */
+const MOUSE_AND_CURSOR_RESET = "\x1b[?1l\x1b[0m\x1b[?25h\x1b[?1003l\x1b[?1002l\x1b[?1001l" +
+  "\x1b[?1000l\x1b[?1015l\x1b[?1006l\x1b[?1005l";
+
+/** What the user's terminal can do, from terminfo. */
+export interface TerminalCapabilities {
+  /** Enter and leave the alternate screen ("" when the terminal has none). */
+  smcup: string;
+  rmcup: string;
+  /** Erase characters (ECH) works. */
+  ech: boolean;
+  /** Erasing uses the current background colour. */
+  bce: boolean;
+  /** The terminal takes window titles. */
+  titles: boolean;
+}
+
+/** The client's settings from its environment (read once by the shell, which keeps no more). */
+export interface ClientSettings {
+  /** MOSH_ESCAPE_KEY, undefined when unset. */
+  escapeKey?: string;
+  /** False with MOSH_NO_TERM_INIT: stay on the terminal's main screen. */
+  termInit: boolean;
+  /** "[mosh] " unless MOSH_TITLE_NOPREFIX. */
+  titlePrefix: string;
+  /** When to show predictions (MOSH_PREDICTION_DISPLAY); adaptive if absent. */
+  predict?: DisplayPreference;
+  /** Predicted typing overwrites instead of inserting (MOSH_PREDICTION_OVERWRITE=yes). */
+  predictOverwrite?: boolean;
+}
+
+/** What a client session is given at start. */
+export interface ClientSessionOptions {
+  key: Base64Key;
+  /** The time of start-up, ms of the shell's monotonic clock. */
+  now: number;
+  /** The server's address as given ("127.0.0.1", "::1") and its UDP port. */
+  ip: string;
+  port: number;
+  /** The user's terminal now. */
+  width: number;
+  height: number;
+  caps: TerminalCapabilities;
+  settings: ClientSettings;
+  /** Fills its argument with random bytes (the chaff); tests pass a seeded one. */
+  random?: (bytes: Uint8Array) => Uint8Array;
+}
+
+/** One mosh-client session. */
+export class ClientSession {
+  readonly transport: Transport<UserStream, CompleteTerminal>;
+  readonly notifications: NotificationEngine;
+  readonly predictions: PredictionEngine;
+  readonly #escape: EscapeFilter;
+  readonly #display: DisplayOptions;
+  readonly #caps: TerminalCapabilities;
+  readonly #termInit: boolean;
+  readonly #connecting: string;
+  readonly #ip: string;
+  readonly #port: number;
+  #actions: ClientAction[] = [];
+  #shown: Framebuffer | null = null;
+  #repaint = true;
+  #suspended = false;
+  #exited = false;
+  #authDrops = 0;
+
+  constructor(options: ClientSessionOptions) {
+    const { now, settings } = options;
+    this.#ip = options.ip;
+    this.#port = options.port;
+    this.#caps = options.caps;
+    this.#termInit = settings.termInit;
+    this.notifications = new NotificationEngine(now);
+    this.predictions = new PredictionEngine({
+      display: settings.predict,
+      overwrite: settings.predictOverwrite,
+    });
+    this.#escape = new EscapeFilter(escapeConfig(settings.escapeKey));
+    this.notifications.setEscapeKeyName(this.#escape.config.keyName);
+    this.#connecting = `Nothing received from server on UDP port ${options.port}.`;
+    this.#display = {
+      ech: options.caps.ech,
+      bce: options.caps.bce,
+      titles: options.caps.titles,
+      titlePrefix: settings.titlePrefix,
+    };
+    const v6 = options.ip.includes(":");
+    this.transport = new Transport<UserStream, CompleteTerminal>({
+      key: options.key,
+      server: false,
+      remote: `${v6 ? `[${options.ip}]` : options.ip}:${options.port}`,
+      family: v6 ? "inet6" : "inet",
+      initialState: new UserStream(),
+      initialRemote: CompleteTerminal.initial(options.width, options.height),
+      now,
+      sendMinDelay: CLIENT_SEND_MINDELAY_MS,
+      random: options.random,
+    });
+    // State 0 is blank on both sides; the first new state carries the window size, or the
+    // server would start the shell at 80×24.
+    this.transport.setCurrentState(new UserStream().pushResize(options.width, options.height));
+    this.#open();
+    this.#service(now);
+  }
+
+  /** Whether the session is over (an exit action has been given). */
+  get exited(): boolean {
+    return this.#exited;
+  }
+
+  /** The local sockets the transport keeps for receiving; the shell closes the others. */
+  get liveSockets(): readonly number[] {
+    return this.transport.connection.liveSockets;
+  }
+
+  /** The actions of the events so far, in order; the list is emptied. */
+  takeActions(): ClientAction[] {
+    const out = this.#actions;
+    this.#actions = [];
+    return out;
+  }
+
+  /** The user typed `data`. */
+  keys(now: number, data: Uint8Array): void {
+    if (this.#exited || this.transport.sender.shutdownInProgress) return;
+    // Every byte is predicted, escape key included, as mosh does; a paste is not.
+    const t = this.transport;
+    this.predictions.setLocalFrameSent(t.sender.lastSent.num);
+    if (data.length > PASTE_BYTES) this.predictions.reset();
+    else {
+      for (const byte of data) this.predictions.newUserByte(byte, t.latestRemote.state.fb, now);
+    }
+    this.#filterKeys(now, data);
+  }
+
+  /** The user's window is now `width`×`height`. */
+  resize(now: number, width: number, height: number): void {
+    if (this.#exited || this.transport.sender.shutdownInProgress) return;
+    this.transport.setCurrentState(this.transport.currentState.pushResize(width, height));
+    this.predictions.reset();
+    this.#service(now);
+  }
+
+  /** A datagram arrived from `from`. */
+  receive(now: number, data: Uint8Array, from: Address): void {
+    if (this.#exited) return;
+    if (this.transport.receive(now, data, from)) {
+      this.notifications.serverHeard(this.transport.latestRemote.timestamp);
+      if (this.notifications.message === this.#connecting) this.notifications.setMessage(0, "");
+    }
+    this.#service(now);
+  }
+
+  /**
+   * The shell's last send failed (`error`, and whether the datagram was too long for the path),
+   * or worked again (`error` undefined).
+   */
+  sendResult(now: number, error?: { message: string; tooLong: boolean }): void {
+    if (this.#exited) return;
+    const c = this.transport.connection;
+    if (error) c.reportSendError(error.message, error.tooLong);
+    else if (c.sendError === undefined) return;
+    else c.clearSendError();
+    this.#service(now);
+  }
+
+  /**
+   * Leave, telling the server: a signal ("Signal received, shutting down..."), the end of the
+   * terminal's input ("Exiting..."), or the user's request.
+   */
+  quit(now: number, message: string): void {
+    if (this.#exited || this.transport.sender.shutdownInProgress) return;
+    this.notifications.setMessage(now, message, true);
+    this.transport.startShutdown(now);
+    this.#service(now);
+  }
+
+  /** The process runs again after a suspend (SIGCONT): take the terminal back and repaint. */
+  resume(now: number): void {
+    if (!this.#suspended || this.#exited) return;
+    this.#suspended = false;
+    this.#open();
+    this.#draw(now);
+  }
+
+  /** Ends at once with the terminal given back: an exception nobody expected. */
+  fault(_now: number, error: unknown): void {
+    if (this.#exited) return;
+    this.#close();
+    this.#exit(false, `Error: ${error instanceof Error ? error.message : error}\r\n`);
+  }
+
+  /** The timer: whatever is due now. */
+  tick(now: number): void {
+    if (this.#exited) return;
+    this.#service(now);
+  }
+
+  /** When the session next needs {@link tick} (Infinity: only on events). */
+  wakeAt(now: number): number {
+    if (this.#exited) return Infinity;
+    const t = this.transport;
+    let wait = Math.min(
+      t.waitTime(now),
+      this.notifications.waitTime(now),
+      this.predictions.waitTime(),
+    );
+    if (t.latestRemote.num === 0n) wait = Math.min(wait, CONNECTING_NOTICE_MS);
+    return Math.min(now + wait, t.sender.shutdownDeadline);
+  }
+
+  #open(): void {
+    this.#actions.push(
+      { type: "raw", on: true },
+      { type: "write", text: (this.#termInit ? this.#caps.smcup : "") + "\x1b[?1h" },
+    );
+    this.#repaint = true;
+  }
+
+  #close(): void {
+    this.#actions.push(
+      { type: "write", text: MOUSE_AND_CURSOR_RESET + (this.#termInit ? this.#caps.rmcup : "") },
+      { type: "raw", on: false },
+    );
+  }
+
+  /** Keystrokes through the escape-key filter into the UserStream. */
+  #filterKeys(now: number, data: Uint8Array): void {
+    const r = this.#escape.feed(data);
+    const help = this.#escape.config.help;
+    if (r.showHelp) this.notifications.setMessage(now, help, true, false);
+    if (r.hideHelp && this.notifications.message === help) this.notifications.setMessage(now, "");
+    if (r.send.length) {
+      this.transport.setCurrentState(this.transport.currentState.pushKeys(r.send));
+    }
+    if (r.repaint) this.#repaint = true;
+    if (r.quit) return this.quit(now, "Exiting on user request...");
+    // A predicted echo goes to the screen before the keys go to the network.
+    if (r.send.length && this.predictions.showing) this.#draw(now);
+    this.#service(now);
+    if (r.suspend && !this.#exited) {
+      this.#suspend();
+      if (r.rest.length && !this.transport.sender.shutdownInProgress) {
+        this.#filterKeys(now, r.rest);
+      }
+    }
+  }
+
+  #suspend(): void {
+    this.#close();
+    this.#actions.push(
+      { type: "write", text: "\n\x1b[37;44m[mosh is suspended.]\x1b[m\n" },
+      { type: "suspend" },
+    );
+    this.#suspended = true;
+  }
+
+  /** Ticks the transport and sends what is due, then updates the bar, exits or draws. */
+  #service(now: number): void {
+    const t = this.transport;
+    for (const o of t.tick(now)) {
+      this.#actions.push({ type: "send", socket: o.socket, to: o.to, data: o.data });
+    }
+    this.notifications.serverAcked(t.sender.acked.timestamp);
+    const auth = t.drops.total("auth");
+    if (auth > this.#authDrops) {
+      this.#authDrops = auth;
+      this.notifications.setMessage(now, "Crypto exception: Packet failed integrity check.");
+    }
+    const sendError = t.connection.sendError;
+    if (sendError) {
+      this.notifications.setNetworkError(now, sendError);
+      t.connection.clearSendError();
+    } else {
+      this.notifications.clearNetworkError(now);
+    }
+    const outcome = t.shutdownOutcome(now);
+    if (outcome) return this.#finish(now, outcome !== "timeout");
+    const latest = t.latestRemote;
+    if (
+      latest.num === 0n && !t.sender.shutdownInProgress &&
+      now - latest.timestamp > CONNECTING_NOTICE_MS
+    ) {
+      if (now - latest.timestamp > CONNECT_TIMEOUT_MS) {
+        return this.quit(now, "Timed out waiting for server...");
+      }
+      this.notifications.setMessage(now, this.#connecting);
+    }
+    this.#draw(now);
+  }
+
+  /** What the terminal should show now: the server's screen and the overlays. */
+  #target(now: number, forExit: boolean): Framebuffer {
+    const t = this.transport;
+    const server = t.latestRemote.state;
+    // What mosh tells its engine after network input; only network input changes these.
+    this.predictions.setSendInterval(t.sender.sendInterval);
+    this.predictions.setLocalFrameLateAcked(server.echoAck);
+    this.predictions.cull(server.fb, now);
+    let fb = this.predictions.apply(server.fb);
+    const bar = forExit ? null : this.notifications.text(now);
+    if (bar !== null) fb = drawNotificationBar(fb, bar);
+    return fb;
+  }
+
+  #draw(now: number, forExit = false): void {
+    if (this.#suspended) return;
+    const target = this.#target(now, forExit);
+    const options = forExit ? { ...this.#display, titlePrefix: "" } : this.#display;
+    const out = newFrame(this.#repaint ? null : this.#shown, target, options);
+    if (out) this.#actions.push({ type: "write", text: out });
+    this.#shown = target;
+    this.#repaint = false;
+  }
+
+  #finish(now: number, clean: boolean): void {
+    const connected = this.transport.latestRemote.num !== 0n;
+    let message: string | undefined;
+    if (!connected) {
+      const ip = this.#ip, port = this.#port;
+      message = `\nmosh did not make a successful connection to ${ip}:${port}.\n` +
+        `Please verify that UDP port ${port} is not firewalled and can reach the server.\n\n` +
+        "(By default, mosh uses a UDP port between 60000 and 61000. The -p option\n" +
+        "selects a specific UDP port number.)\n";
+    } else if (!clean) {
+      message = "\n\nmosh did not shut down cleanly. Please note that the\n" +
+        "mosh-server process may still be running on the server.\n";
+    }
+    this.#draw(now, true);
+    this.#close();
+    this.#exit(clean && connected, message);
+  }
+
+  #exit(clean: boolean, message?: string): void {
+    this.#exited = true;
+    this.#actions.push({ type: "exit", clean, message });
+  }
+}
