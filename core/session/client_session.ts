@@ -107,6 +107,8 @@ export class ClientSession {
   readonly #port: number;
   #actions: ClientAction[] = [];
   #shown: Framebuffer | null = null;
+  /** The last frame drawn with the notification bar, and what it was made of. */
+  #barred: { under: Framebuffer; text: string; frame: Framebuffer } | undefined;
   #repaint = true;
   #suspended = false;
   #exited = false;
@@ -345,15 +347,22 @@ export class ClientSession {
     this.predictions.setSendInterval(t.sender.sendInterval);
     this.predictions.setLocalFrameLateAcked(server.echoAck);
     this.predictions.cull(server.fb, now);
-    let fb = this.predictions.apply(server.fb);
+    const fb = this.predictions.apply(server.fb);
     const bar = forExit ? null : this.notifications.text(now);
-    if (bar !== null) fb = drawNotificationBar(fb, bar);
-    return fb;
+    if (bar === null) return fb;
+    // The same frame under the same bar is the frame already made: nothing to draw.
+    const last = this.#barred;
+    if (last && last.under === fb && last.text === bar) return last.frame;
+    const frame = drawNotificationBar(fb, bar);
+    this.#barred = { under: fb, text: bar, frame };
+    return frame;
   }
 
   #draw(now: number, forExit = false): void {
     if (this.#suspended) return;
     const target = this.#target(now, forExit);
+    // Frames are immutable: the one on the terminal needs no drawing (most wake-ups).
+    if (target === this.#shown && !this.#repaint && !forExit) return;
     const options = forExit ? { ...this.#display, titlePrefix: "" } : this.#display;
     const out = newFrame(this.#repaint ? null : this.#shown, target, options);
     if (out) this.#actions.push({ type: "write", text: out });

@@ -95,7 +95,10 @@ export class NotificationEngine {
 
   /** Drops an expired message. */
   adjustMessage(now: number): void {
-    if (now >= this.#expiration) this.#message = "";
+    if (now >= this.#expiration) {
+      this.#message = "";
+      this.#expiration = Infinity;
+    }
   }
 
   /** The bar's text now, or null when there is no bar. */
@@ -117,9 +120,13 @@ export class NotificationEngine {
     return `mosh: ${this.#message} (${humanDuration(elapsed, "s")} without ${explanation}.)${quit}`;
   }
 
-  /** Milliseconds until the bar may change by itself. */
+  /**
+   * Milliseconds until the bar may change by itself. A message that has expired but not yet
+   * been dropped is due now; once dropped, nothing is due for it. (mosh computes
+   * `message_expiration - now` in unsigned arithmetic, so an expiry in the past is "never".)
+   */
   waitTime(now: number): number {
-    let next = this.#expiration - now;
+    let next = this.#message ? this.#expiration - now : Infinity;
     if (this.needCountup(now)) {
       next = Math.min(next, now - this.#lastWordFromServer > 60_000 ? ACK_INTERVAL : 1000);
     }

@@ -32,6 +32,8 @@ export interface NetworkScript {
   rebinds: number[];
   /** From this time on the network is perfect: no loss, no blackout, no jitter. */
   healAt: number;
+  /** Until this time the network is perfect too (the session gets connected first). */
+  cleanUntil?: number;
 }
 
 /** A datagram on its way. */
@@ -72,7 +74,12 @@ export class SimNetwork {
 
   /** Whether `t` is inside a blackout. */
   inBlackout(t: number): boolean {
-    return t < this.#script.healAt && this.#script.blackouts.some((b) => t >= b.start && t < b.end);
+    return !this.#perfect(t) && this.#script.blackouts.some((b) => t >= b.start && t < b.end);
+  }
+
+  /** Whether the network is perfect at `t`: before trouble starts or after it heals. */
+  #perfect(t: number): boolean {
+    return t >= this.#script.healAt || t < (this.#script.cleanUntil ?? 0);
   }
 
   /** Applies the NAT rebindings due by `now`. */
@@ -95,7 +102,7 @@ export class SimNetwork {
     (toServer ? this.sends.c2s : this.sends.s2c).push(now);
     this.bytes[toServer ? "c2s" : "s2c"] += data.length;
     if (toServer) this.clientPorts.add(socket);
-    const healed = now >= s.healAt;
+    const healed = this.#perfect(now);
     const rng = this.rng;
     if (this.inBlackout(now) || (!healed && rng.chance(link.loss))) return;
     const copies = !healed && rng.chance(link.duplicate) ? 2 : 1;

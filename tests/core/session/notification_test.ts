@@ -46,3 +46,15 @@ Deno.test("messages: temporary ones last a second, permanent ones stay, both wit
   n.setMessage(10_600, "");
   assertEquals(n.text(10_600), "mosh: Last contact 10 seconds ago. [To quit: Ctrl-^ .]");
 });
+
+Deno.test("an expired message asks for no more wake-ups once dropped (mosh's unsigned expiry)", () => {
+  const n = new NotificationEngine(0);
+  n.setMessage(100, "hello");
+  assertEquals(n.waitTime(100), 1000);
+  assertEquals(n.waitTime(1100), 0, "due when it expires");
+  assertEquals(n.text(1100), null);
+  assertEquals(n.waitTime(1100), Infinity, "nothing left to time: no busy wake-ups");
+  n.setMessage(2000, "");
+  assertEquals(n.text(3500), null);
+  assertEquals(n.waitTime(3500), Infinity);
+});
