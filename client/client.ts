@@ -23,6 +23,8 @@ import { type Clock, systemClock } from "../io/clock.ts";
 import { type DatagramNetwork, type DatagramSocket, udpNetwork } from "../io/datagram.ts";
 import { kill } from "../io/libc.ts";
 import { IdleCollector } from "../io/idle_gc.ts";
+import { nativePlatform } from "../io/platform.ts";
+import type { Platform } from "../core/platform.ts";
 
 export type { ClientSettings } from "../core/session/client_session.ts";
 
@@ -39,6 +41,8 @@ export interface ClientConfig {
   network?: DatagramNetwork;
   /** The clock and timers; the system's unless a test runs in virtual time. */
   clock?: Clock;
+  /** The AES block cipher, zlib and randomness; the machine's own unless a test says not. */
+  platform?: Platform;
   /** Listen for SIGWINCH, SIGCONT, SIGTERM, SIGINT, SIGHUP, SIGPIPE; default true. */
   signals?: boolean;
 }
@@ -87,6 +91,7 @@ export class MoshClient {
     const { columns, rows } = config.tty.size();
     this.session = new ClientSession({
       key: config.key,
+      platform: config.platform ?? nativePlatform(),
       now: this.#clock.now(),
       ip: config.ip,
       port: config.port,

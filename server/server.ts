@@ -21,6 +21,8 @@ import { type Clock, systemClock } from "../io/clock.ts";
 import type { DatagramSocket } from "../io/datagram.ts";
 import { Pty } from "../io/pty.ts";
 import { IdleCollector } from "../io/idle_gc.ts";
+import { nativePlatform } from "../io/platform.ts";
+import type { Platform } from "../core/platform.ts";
 import { setImmediate } from "node:timers";
 
 /** A flood of output yields to the event loop this often, ms. */
@@ -81,6 +83,8 @@ export interface ServerConfig extends ApplicationSpec {
   screenDump?: string;
   /** The clock and timers; the system's unless a test runs in virtual time. */
   clock?: Clock;
+  /** The AES block cipher, zlib and randomness; the machine's own unless a test says not. */
+  platform?: Platform;
   /** Starts the application on a pty of the given size; a real pty unless a test says not. */
   spawn?: (spec: ApplicationSpec, cols: number, rows: number) => Application;
   /** Listen for SIGTERM, SIGINT, SIGUSR1 (and SIGUSR2 with a screen dump); default true. */
@@ -121,6 +125,7 @@ export class MoshServer {
     this.#done = new Promise((resolve) => (this.#resolveDone = resolve));
     this.session = new ServerSession({
       key: config.key,
+      platform: config.platform ?? nativePlatform(),
       now: this.#clock.now(),
       width: config.width,
       height: config.height,

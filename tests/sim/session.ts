@@ -12,6 +12,7 @@ import { UserStream } from "../../core/statesync/user_stream.ts";
 import { decodeUserMessage } from "../../core/statesync/user_message.ts";
 import { TextState } from "./text_state.ts";
 import { type InFlight, type NetworkScript, SERVER_ADDRESS, SimNetwork } from "./network.ts";
+import { withRandom } from "../_platform.ts";
 
 export type { Link } from "./network.ts";
 
@@ -77,7 +78,7 @@ export function runSession(s: Scenario): SessionResult {
     initialRemote: new TextState(),
     now: 0,
     sendMinDelay: 1,
-    random,
+    platform: withRandom(random),
   });
   client.setCurrentState(new UserStream().pushResize(80, 24)); // as mosh-client starts
   const server = new Transport<TextState, UserStream>({
@@ -86,7 +87,7 @@ export function runSession(s: Scenario): SessionResult {
     initialState: new TextState(),
     initialRemote: new UserStream(),
     now: 0,
-    random,
+    platform: withRandom(random),
   });
 
   let typed = "";
