@@ -75,6 +75,9 @@ export class MoshClient {
   readonly #collector = new IdleCollector(100);
   #timer: number | undefined;
   #timerAt = Infinity;
+  /** Events waiting for the one being handled; see #dispatch. */
+  readonly #events: ((now: number) => void)[] = [];
+  #dispatching = false;
   /** The last send failed: the next one that works is news for the session. */
   #sendFailing = false;
   #exit: ClientExit | undefined;
@@ -101,7 +104,7 @@ export class MoshClient {
       settings: config.settings,
     });
     if (config.signals ?? true) this.#listenSignals();
-    this.#flush();
+    this.#dispatch(() => {}); // carries out what the session did at start
     this.#readInput();
   }
 
@@ -116,13 +119,24 @@ export class MoshClient {
   }
 
   #dispatch(event: (now: number) => void): void {
-    if (this.#exit) return;
+    // An event raised while actions are being carried out (a send that fails at once) waits
+    // for them: the session's actions must reach the world in the order it gave them.
+    this.#events.push(event);
+    if (this.#dispatching) return;
+    this.#dispatching = true;
     try {
-      event(this.#clock.now());
-    } catch (e) {
-      this.#contain(e);
+      for (let next; (next = this.#events.shift()) && !this.#exit;) {
+        try {
+          next(this.#clock.now());
+        } catch (e) {
+          this.#contain(e);
+        }
+        this.#flush();
+      }
+    } finally {
+      this.#dispatching = false;
+      this.#events.length = 0;
     }
-    this.#flush();
   }
 
   /** An exception in an event's handling: the terminal is given back and the client ends. */

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { setImmediate } from "node:timers";
+
 /** What a shell needs of time. */
 export interface Clock {
   /** Milliseconds of a monotonic clock, whole. */
@@ -103,5 +105,5 @@ export class VirtualClock implements Clock {
 
 /** One turn of the real event loop: pending promise work and I/O callbacks run. */
 function turn(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => setImmediate(resolve));
 }

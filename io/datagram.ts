@@ -64,8 +64,15 @@ export function udpSocket(conn: Deno.DatagramConn): DatagramSocket {
       await conn.send(data, parseAddress(to));
     },
     async receive() {
-      const [data, from] = await conn.receive();
-      return { data, from: addressKey(from as Deno.NetAddr) };
+      if (closed) throw new Deno.errors.BadResource("the socket is closed");
+      try {
+        const [data, from] = await conn.receive();
+        return { data, from: addressKey(from as Deno.NetAddr) };
+      } catch (e) {
+        // Deno ends a receive pending at close with Interrupted: one contract for both twins.
+        if (closed) throw new Deno.errors.BadResource("the socket is closed");
+        throw e;
+      }
     },
     close() {
       if (closed) return;

@@ -113,6 +113,9 @@ export class MoshServer {
   #app: Application | undefined;
   #timer: number | undefined;
   #timerAt = Infinity;
+  /** Events waiting for the one being handled; see #dispatch. */
+  readonly #events: ((now: number) => void)[] = [];
+  #dispatching = false;
   #finished = false;
   readonly #done: Promise<number>;
   #resolveDone!: (code: number) => void;
@@ -138,7 +141,7 @@ export class MoshServer {
     });
     if (config.signals ?? true) this.#listenSignals();
     this.#receiveLoop();
-    this.#flush();
+    this.#dispatch(() => {}); // carries out what the session did at start
   }
 
   /** Resolves with the exit status when the session is over. */
@@ -156,13 +159,24 @@ export class MoshServer {
 
   /** Runs one event through the session, then carries out what it asked for. */
   #dispatch(event: (now: number) => void): void {
-    if (this.#finished) return;
+    // An event raised while actions are being carried out (a send that fails at once) waits
+    // for them: the session's actions must reach the world in the order it gave them.
+    this.#events.push(event);
+    if (this.#dispatching) return;
+    this.#dispatching = true;
     try {
-      event(this.#clock.now());
-    } catch (e) {
-      this.#contain(e);
+      for (let next; (next = this.#events.shift()) && !this.#finished;) {
+        try {
+          next(this.#clock.now());
+        } catch (e) {
+          this.#contain(e);
+        }
+        this.#flush();
+      }
+    } finally {
+      this.#dispatching = false;
+      this.#events.length = 0;
     }
-    this.#flush();
   }
 
   /** An exception in an event's handling: the session ends itself, telling the client. */

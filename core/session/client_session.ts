@@ -24,6 +24,7 @@
  */
 
 import type { Base64Key } from "../crypto/key.ts";
+import type { Platform } from "../platform.ts";
 import type { Address } from "../network/connection.ts";
 import { Transport } from "../transport/transport.ts";
 import { UserStream } from "../statesync/user_stream.ts";
@@ -89,8 +90,8 @@ export interface ClientSessionOptions {
   height: number;
   caps: TerminalCapabilities;
   settings: ClientSettings;
-  /** Fills its argument with random bytes (the chaff); tests pass a seeded one. */
-  random?: (bytes: Uint8Array) => Uint8Array;
+  /** The AES block cipher, zlib and random bytes (io/platform.ts; tests may seed `random`). */
+  platform: Platform;
 }
 
 /** One mosh-client session. */
@@ -144,7 +145,7 @@ export class ClientSession {
       initialRemote: CompleteTerminal.initial(options.width, options.height),
       now,
       sendMinDelay: CLIENT_SEND_MINDELAY_MS,
-      random: options.random,
+      platform: options.platform,
     });
     // State 0 is blank on both sides; the first new state carries the window size, or the
     // server would start the shell at 80×24.
@@ -250,13 +251,24 @@ export class ClientSession {
   wakeAt(now: number): number {
     if (this.#exited) return Infinity;
     const t = this.transport;
-    let wait = Math.min(
+    const wait = Math.min(
       t.waitTime(now),
       this.notifications.waitTime(now),
       this.predictions.waitTime(),
     );
-    if (t.latestRemote.num === 0n) wait = Math.min(wait, CONNECTING_NOTICE_MS);
-    return Math.min(now + wait, t.sender.shutdownDeadline);
+    let at = Math.min(now + wait, t.sender.shutdownDeadline);
+    const latest = t.latestRemote;
+    if (latest.num === 0n && !t.sender.shutdownInProgress) {
+      // The "nothing received" notice, then giving up: each just after its moment.
+      for (const limit of [CONNECTING_NOTICE_MS, CONNECT_TIMEOUT_MS]) {
+        const due = latest.timestamp + limit + 1;
+        if (due > now) {
+          at = Math.min(at, due);
+          break;
+        }
+      }
+    }
+    return at;
   }
 
   #open(): void {

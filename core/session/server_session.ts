@@ -29,6 +29,7 @@
  */
 
 import type { Base64Key } from "../crypto/key.ts";
+import type { Platform } from "../platform.ts";
 import type { Address } from "../network/connection.ts";
 import { Transport } from "../transport/transport.ts";
 import { UserStream } from "../statesync/user_stream.ts";
@@ -86,8 +87,8 @@ export interface ServerSessionOptions {
   family?: "inet" | "inet6";
   /** Log every client state (`mosh-server -v`). */
   verbose?: boolean;
-  /** Fills its argument with random bytes (the chaff); tests pass a seeded one. */
-  random?: (bytes: Uint8Array) => Uint8Array;
+  /** The AES block cipher, zlib and random bytes (io/platform.ts; tests may seed `random`). */
+  platform: Platform;
 }
 
 /** The signals a server session acts on. */
@@ -133,7 +134,7 @@ export class ServerSession {
       initialRemote: new UserStream(),
       now: options.now,
       sendMinDelay: SEND_MINDELAY_MS,
-      random: options.random,
+      platform: options.platform,
     });
   }
 

@@ -1,138 +1,154 @@
 /**
- * The client loop with a stand-in terminal: what it writes on the way in and on every way out.
+ * mosh-client's loop (client/client.ts) in virtual time, with a stand-in terminal and our
+ * server loop over the in-memory network: what it writes on the way in and on every way out,
+ * and how it keeps sending across port hops.
  */
 import assert from "node:assert/strict";
 import { Base64Key } from "../../core/crypto/key.ts";
-import { type ClientTty, MoshClient } from "../../client/client.ts";
-import type { TermCaps } from "../../client/terminfo.ts";
-import type { PredictMode } from "../../cli/client_options.ts";
+import type { ClientAction } from "../../core/session/action.ts";
+import { VirtualClock } from "../../io/clock.ts";
+import { MemoryNetwork } from "../../io/memory_network.ts";
+import type { DatagramNetwork } from "../../io/datagram.ts";
+import { MoshClient } from "../../client/client.ts";
+import type { DisplayPreference } from "../../core/prediction/prediction.ts";
 import { platform } from "../_platform.ts";
+import { settled, StandInTty, virtualSession } from "../_virtual_programs.ts";
 
-const CAPS: TermCaps = {
-  smcup: "<smcup>",
-  rmcup: "<rmcup>",
-  ech: true,
-  bce: true,
-  colors: 256,
-  titles: true,
-};
+const CAPS = { smcup: "<smcup>", rmcup: "<rmcup>", ech: true, bce: true, titles: true };
 
-function fakeTty() {
-  const writes: string[] = [];
-  const raw: boolean[] = [];
-  let feed: ((b: Uint8Array | null) => void) | undefined;
-  const tty: ClientTty = {
-    size: () => ({ columns: 40, rows: 10 }),
-    setRaw: (r) => void raw.push(r),
-    write: (t) => void writes.push(t),
-    read: () => new Promise((resolve) => (feed = resolve)),
-  };
-  return {
-    tty,
-    writes,
-    raw,
-    type: (s: string | null) => feed?.(s === null ? null : new TextEncoder().encode(s)),
-  };
-}
-
-const opts = { sanitizeOps: false, sanitizeResources: false };
-
-/** A client for a server that will never answer (127.0.0.1:9), on a stand-in terminal. */
-function newClient(tty: ClientTty, predict?: PredictMode): MoshClient {
-  return new MoshClient({
+/** A client whose server never answers, on a stand-in terminal, in virtual time. */
+function lonelyClient(predict?: DisplayPreference) {
+  const clock = new VirtualClock();
+  const tty = new StandInTty(80, 10);
+  const client = new MoshClient({
     ip: "127.0.0.1",
     port: 9,
     key: Base64Key.generate(platform),
     caps: CAPS,
-    env: {},
+    settings: { termInit: true, titlePrefix: "[mosh] ", predict },
     tty,
-    predict,
+    network: new MemoryNetwork(clock),
+    clock,
+    platform,
+    signals: false,
   });
+  return { clock, tty, client };
 }
 
-Deno.test({
-  name: "the client takes the terminal raw with smcup and application cursor keys",
-  ...opts,
-  async fn() {
-    const t = fakeTty();
-    const client = newClient(t.tty);
-    try {
-      assert.deepEqual(t.raw, [true]);
-      assert.equal(t.writes[0], "<smcup>\x1b[?1h");
-    } finally {
-      client.abort(new Error("test over"));
-      await client.exited;
-    }
-  },
+Deno.test("the client takes the terminal raw with smcup and application cursor keys", () => {
+  const { tty, client } = lonelyClient();
+  assert.deepEqual(tty.raw, [true]);
+  assert.equal(tty.writes[0], "<smcup>\x1b[?1h");
+  client.abort(new Error("test over"));
 });
 
-Deno.test({
-  name: "an exception restores the terminal and reports the error",
-  ...opts,
-  async fn() {
-    const t = fakeTty();
-    const client = newClient(t.tty);
-    client.abort(new Error("boom"));
-    const exit = await client.exited;
-    assert.deepEqual(t.raw, [true, false]);
-    assert.ok(t.writes.at(-1)!.endsWith("<rmcup>"));
-    assert.ok(t.writes.at(-1)!.includes("\x1b[?1l\x1b[0m\x1b[?25h"));
-    assert.equal(exit.clean, false);
-    assert.match(exit.message!, /Error: boom/);
-  },
+Deno.test("an exception restores the terminal and reports the error", async () => {
+  const { tty, client } = lonelyClient();
+  client.abort(new Error("boom"));
+  const exit = await client.exited;
+  assert.deepEqual(tty.raw, [true, false]);
+  assert.ok(tty.writes.at(-1)!.endsWith("<rmcup>"));
+  assert.ok(tty.writes.at(-1)!.includes("\x1b[?1l\x1b[0m\x1b[?25h"));
+  assert.equal(exit.clean, false);
+  assert.match(exit.message!, /Error: boom/);
 });
 
-Deno.test({
-  name: "end of input starts the shutdown; with no server it ends uncleanly, terminal restored",
-  ...opts,
-  async fn() {
-    const t = fakeTty();
-    const client = newClient(t.tty);
-    t.type(null);
-    const exit = await Promise.race([
-      client.exited,
-      new Promise<never>((_, no) => setTimeout(() => no(new Error("no exit")), 15_000)),
-    ]);
-    assert.equal(exit.clean, false);
-    assert.match(exit.message!, /did not make a successful connection to 127\.0\.0\.1:9/);
-    assert.deepEqual(t.raw, [true, false]);
-    assert.ok(t.writes.some((w) => w.includes("Exiting...")), "the bar said Exiting...");
-  },
+Deno.test("end of input starts the shutdown; with no server it ends uncleanly, terminal restored", async () => {
+  const { clock, tty, client } = lonelyClient();
+  const exit = settled(client.exited);
+  tty.type(null);
+  assert.ok(await clock.until(() => exit.done, 20_000, 100), "the client left");
+  assert.equal(exit.value!.clean, false);
+  assert.match(exit.value!.message!, /did not make a successful connection to 127\.0\.0\.1:9/);
+  assert.deepEqual(tty.raw, [true, false]);
+  assert.ok(tty.writes.some((w) => w.includes("Exiting...")), "the bar said Exiting...");
 });
 
-Deno.test({
-  name: "keystrokes go through the prediction engine; a paste does not; never predicts nothing",
-  ...opts,
-  async fn() {
-    const start = (predict?: "never" | "always") => {
-      const t = fakeTty();
-      const client = newClient(t.tty, predict);
-      return { t, client };
-    };
-    const tick = () => new Promise((r) => setTimeout(r, 0));
-    const { t, client } = start("always");
-    try {
-      t.type("ab");
-      await tick();
-      assert.equal(client.predictions.active, true, "typing is predicted");
-      t.type("x".repeat(101));
-      await tick();
-      assert.equal(client.predictions.active, false, "a paste resets the predictions");
-      t.type("c");
-      await tick();
-      assert.equal(client.predictions.active, true);
-    } finally {
-      client.abort(new Error("test over"));
-      await client.exited;
-    }
-    const never = start("never");
-    try {
-      never.t.type("ab");
-      await tick();
-      assert.equal(never.client.predictions.active, false);
-    } finally {
-      never.client.abort(new Error("test over"));
-      await never.client.exited;
-    }
-  },
+Deno.test("with no server, the bar says so after 250 ms, and the client gives up after 15 s", async () => {
+  const { clock, tty, client } = lonelyClient();
+  const exit = settled(client.exited);
+  await clock.advance(300);
+  assert.match(tty.text()[0], /^mosh: Nothing received from server on UDP port 9\./);
+  await clock.advance(14_800);
+  assert.equal(exit.done, false);
+  await clock.advance(300);
+  assert.match(tty.text()[0], /^mosh: Timed out waiting for server\.\.\./);
+  assert.ok(await clock.until(() => exit.done, 15_000, 100));
+});
+
+Deno.test("keystrokes go through the prediction engine; a paste does not; never predicts nothing", async () => {
+  const { clock, tty, client } = lonelyClient("always");
+  const predictions = client.session.predictions;
+  tty.type("ab");
+  await clock.advance(1);
+  assert.equal(predictions.active, true, "typing is predicted");
+  tty.type("x".repeat(101));
+  await clock.advance(1);
+  assert.equal(predictions.active, false, "a paste resets the predictions");
+  tty.type("c");
+  await clock.advance(1);
+  assert.equal(predictions.active, true);
+  client.abort(new Error("test over"));
+  const never = lonelyClient("never");
+  never.tty.type("ab");
+  await never.clock.advance(1);
+  assert.equal(never.client.session.predictions.active, false);
+  never.client.abort(new Error("test over"));
+});
+
+Deno.test("across a port hop every datagram goes out, the fragments of a large instruction included", async () => {
+  const v = virtualSession();
+  assert.ok(await v.clock.until(() => v.app() !== undefined, 1000));
+  // Count what the session asks to send.
+  let asked = 0;
+  const take = v.client.session.takeActions.bind(v.client.session);
+  v.client.session.takeActions = (): ClientAction[] => {
+    const actions = take();
+    asked += actions.filter((a) => a.type === "send").length;
+    return actions;
+  };
+  const sentByClient = () => v.network.sent.filter((p) => p.to === "127.0.0.1:60001").length;
+  const before = sentByClient();
+  // Nothing comes back for a while: the client hops ports after 10 s without a round trip.
+  v.network.route = (p) => (p.to === "127.0.0.1:60001" ? { packet: p, delay: 1 } : null);
+  const ports = () =>
+    new Set(v.network.sent.filter((p) => p.to === "127.0.0.1:60001").map((p) => p.from));
+  await v.clock.advance(9_000);
+  const incompressible = Array.from({ length: 90 }, (_, i) => (i * 7919 % 89 + 33)).map((c) =>
+    String.fromCharCode(c)
+  ).join("");
+  let typed = "";
+  for (let i = 0; i < 40 && ports().size < 3; i++) {
+    v.tty.type(incompressible); // big, badly compressible instructions: several fragments each
+    typed += incompressible;
+    await v.clock.advance(700);
+  }
+  assert.ok(ports().size >= 2, `the client hopped (ports used: ${ports().size})`);
+  assert.equal(sentByClient() - before, asked, "a datagram the session sent was dropped");
+  v.network.route = (p) => ({ packet: p, delay: 1 });
+  assert.ok(await v.clock.until(() => v.app()!.received.endsWith(typed), 30_000, 50));
+});
+
+Deno.test("a port that cannot be opened during a hop is an error on the bar, not an exception", async () => {
+  let binds = 0;
+  const v = virtualSession({
+    clientNetwork: (network): DatagramNetwork => ({
+      bind(host, port) {
+        if (++binds === 2) throw new Error("no more sockets (EMFILE)");
+        return network.bind(host, port);
+      },
+    }),
+  });
+  assert.ok(await v.clock.until(() => v.app() !== undefined, 1000));
+  const exit = settled(v.client.exited);
+  // Nothing comes back: after 10 s without a round trip the client hops; that bind fails.
+  v.network.route = (p) => (p.to === "127.0.0.1:60001" ? { packet: p, delay: 1 } : null);
+  assert.ok(await v.clock.until(() => binds >= 2, 20_000, 100), "a hop was attempted");
+  await v.clock.advance(10);
+  assert.equal(exit.done, false, "the client is still running");
+  assert.match(v.tty.text()[0], /no more sockets \(EMFILE\)/, v.tty.text().join("\n"));
+  v.tty.type("still here");
+  assert.ok(await v.clock.until(() => binds >= 3, 5000, 100), "a later send opened a port again");
+  v.network.route = (p) => ({ packet: p, delay: 1 });
+  assert.ok(await v.clock.until(() => v.app()!.received.endsWith("still here"), 30_000, 50));
 });

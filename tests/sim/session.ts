@@ -6,7 +6,6 @@
  * so a minute of session costs milliseconds, and the same seed replays the same session.
  */
 import { Base64Key } from "../../core/crypto/key.ts";
-import type { Outgoing } from "../../core/network/connection.ts";
 import { Transport } from "../../core/transport/transport.ts";
 import { UserStream } from "../../core/statesync/user_stream.ts";
 import { decodeUserMessage } from "../../core/statesync/user_message.ts";

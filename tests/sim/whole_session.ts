@@ -1,0 +1,261 @@
+/**
+ * A whole mosh session in virtual time: a {@link ClientSession} and a {@link ServerSession}
+ * (each with its emulator), a scripted application on the server, the user's terminal (an
+ * emulator fed with everything the client writes), over the seeded {@link SimNetwork}. Time
+ * jumps to the earliest thing due, so a minute of session costs a few milliseconds, and the
+ * same seed replays the same session.
+ *
+ * The application is a tiny shell: it prints a prompt, echoes printable keys, answers Enter
+ * with a line about what was typed and a new prompt, and prints scripted output at set times.
+ * It records every byte it reads, so the properties can check that each keystroke arrived once
+ * and in order.
+ */
+import { Base64Key } from "../../core/crypto/key.ts";
+import type { ClientAction, ServerAction } from "../../core/session/action.ts";
+import { ClientSession } from "../../core/session/client_session.ts";
+import { ServerSession } from "../../core/session/server_session.ts";
+import { Emulator } from "../../core/terminal/emulator.ts";
+import type { Framebuffer } from "../../core/terminal/framebuffer.ts";
+import type { DisplayPreference } from "../../core/prediction/prediction.ts";
+import { withRandom } from "../_platform.ts";
+import { type InFlight, type NetworkScript, SERVER_ADDRESS, SimNetwork } from "./network.ts";
+
+/** A scripted session. Times are virtual ms from the start. */
+export interface WholeScenario extends NetworkScript {
+  seed: number;
+  /** The user's window at the start. */
+  width: number;
+  height: number;
+  /** What the user types, when (never the escape key, Ctrl-^). */
+  typing: { at: number; keys: string }[];
+  /** The user resizes the window. */
+  resizes: { at: number; width: number; height: number }[];
+  /** The application prints by itself. */
+  output: { at: number; text: string }[];
+  /** One side ends the session: the user's quit, or SIGTERM to the server. */
+  shutdown?: { at: number; by: "client" | "server" };
+  /** Times at which the user's screen is looked at (its top row is recorded). */
+  observe?: number[];
+  predict?: DisplayPreference;
+  /** The session is stopped here. */
+  end: number;
+}
+
+/** How a side left. */
+export interface SideExit {
+  at: number;
+  /** The client's "clean"; the server's exit code 0. */
+  clean: boolean;
+  message?: string;
+}
+
+/** What happened. */
+export interface WholeResult {
+  /** Every byte the user typed, in order. */
+  typed: string;
+  /** Every byte the application read, in order. */
+  received: string;
+  /** True if what the application read was ever not a prefix of what was typed. */
+  orderViolation: boolean;
+  /** The user's terminal and the server's screen at the end. */
+  userScreen: Framebuffer;
+  serverScreen: Framebuffer;
+  /** The top row of the user's screen at each observation time. */
+  observations: { at: number; top: string }[];
+  exits: { client?: SideExit; server?: SideExit };
+  steps: number;
+  /** The application's start and its size. */
+  started?: { at: number; width: number; height: number };
+}
+
+const KEY = Base64Key.fromBytes(new Uint8Array(16).fill(9));
+const MAX_STEPS = 400_000;
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** The scripted application: a line-editing shell that echoes. */
+class ScriptedShell {
+  received = "";
+  #line = "";
+  /** The bytes it has written since last asked. */
+  #out = "";
+
+  start(): void {
+    this.#out += "$ ";
+  }
+
+  input(bytes: Uint8Array): void {
+    const text = dec.decode(bytes);
+    this.received += text;
+    for (const ch of text) {
+      const c = ch.codePointAt(0)!;
+      if (ch === "\r") {
+        this.#out += `\r\nran: ${this.#line}\r\n$ `;
+        this.#line = "";
+      } else if (c >= 0x20 && c !== 0x7f) {
+        this.#out += ch;
+        this.#line += ch;
+      }
+    }
+  }
+
+  print(text: string): void {
+    this.#out += text;
+  }
+
+  /** What it wrote since the last call. */
+  take(): string {
+    const out = this.#out;
+    this.#out = "";
+    return out;
+  }
+}
+
+/** Runs one scenario to its end. */
+export function runWholeSession(s: WholeScenario): WholeResult {
+  const net = new SimNetwork(s.seed, s);
+  const platform = withRandom((b: Uint8Array) => net.rng.fill(b));
+  const user = new Emulator(s.width, s.height);
+  const client = new ClientSession({
+    key: KEY,
+    now: 0,
+    ip: "10.0.0.1",
+    port: 60001,
+    width: s.width,
+    height: s.height,
+    caps: { smcup: "", rmcup: "", ech: true, bce: true, titles: true },
+    settings: { termInit: true, titlePrefix: "[mosh] ", predict: s.predict ?? "adaptive" },
+    platform,
+  });
+  const server = new ServerSession({
+    key: KEY,
+    now: 0,
+    width: 80,
+    height: 24,
+    platform,
+  });
+  const app = new ScriptedShell();
+  let appRunning = false;
+  const result: WholeResult = {
+    typed: "",
+    received: "",
+    orderViolation: false,
+    userScreen: user.snapshot(),
+    serverScreen: server.screen(),
+    observations: [],
+    exits: {},
+    steps: 0,
+  };
+  const typing = [...s.typing].sort((a, b) => a.at - b.at);
+  const resizes = [...s.resizes].sort((a, b) => a.at - b.at);
+  const output = [...s.output].sort((a, b) => a.at - b.at);
+  const observe = [...(s.observe ?? [])].sort((a, b) => a - b);
+  let shutdownDone = false;
+
+  const clientActions = (now: number) => {
+    for (const a of client.takeActions() as ClientAction[]) {
+      if (a.type === "send") net.transmit(now, true, a.data, a.socket, a.to);
+      else if (a.type === "write") user.write(enc.encode(a.text));
+      else if (a.type === "exit") {
+        result.exits.client = { at: now, clean: a.clean, message: a.message };
+      }
+    }
+  };
+  const serverActions = (now: number) => {
+    for (let list = server.takeActions(); list.length; list = server.takeActions()) {
+      for (const a of list as ServerAction[]) {
+        switch (a.type) {
+          case "send":
+            net.transmit(now, false, a.data, a.socket, a.to);
+            break;
+          case "start":
+            result.started = { at: now, width: a.width, height: a.height };
+            appRunning = true;
+            app.start();
+            break;
+          case "input":
+            if (appRunning) app.input(a.bytes);
+            result.received = app.received;
+            if (!result.typed.startsWith(app.received)) result.orderViolation = true;
+            break;
+          case "exit":
+            result.exits.server = { at: now, clean: a.code === 0 };
+            break;
+        }
+      }
+      // The application answers at once; its output is an event of the same instant.
+      const out = app.take();
+      if (out && !server.exited) server.output(now, enc.encode(out));
+    }
+  };
+  const deliver = (now: number, p: InFlight) => {
+    if (p.toServer) {
+      if (!server.exited) server.receive(now, p.data, p.from);
+    } else if (!client.exited && net.reachesClient(p, client.liveSockets)) {
+      client.receive(now, p.data, SERVER_ADDRESS);
+    }
+  };
+
+  let now = 0;
+  clientActions(now);
+  serverActions(now);
+  for (; result.steps < MAX_STEPS && now <= s.end; result.steps++) {
+    net.advance(now);
+    while (typing.length && typing[0].at <= now) {
+      const k = typing.shift()!;
+      if (client.exited || client.transport.sender.shutdownInProgress) continue;
+      result.typed += k.keys;
+      client.keys(now, enc.encode(k.keys));
+    }
+    while (resizes.length && resizes[0].at <= now) {
+      const r = resizes.shift()!;
+      user.resize(r.width, r.height); // the user's terminal changes first, as a real one does
+      if (!client.exited) client.resize(now, r.width, r.height);
+    }
+    while (output.length && output[0].at <= now) {
+      const o = output.shift()!;
+      if (appRunning) app.print(o.text);
+    }
+    if (s.shutdown && !shutdownDone && s.shutdown.at <= now) {
+      shutdownDone = true;
+      if (s.shutdown.by === "client") client.quit(now, "Signal received, shutting down...");
+      else server.signal(now, "SIGTERM");
+    }
+    for (const p of net.due(now)) {
+      deliver(now, p);
+      clientActions(now);
+      serverActions(now);
+    }
+    if (!client.exited) client.tick(now);
+    if (!server.exited) server.tick(now);
+    clientActions(now);
+    serverActions(now);
+    const out = app.take();
+    if (out && !server.exited) {
+      server.output(now, enc.encode(out));
+      serverActions(now);
+    }
+    while (observe.length && observe[0] <= now) {
+      observe.shift();
+      result.observations.push({ at: now, top: user.snapshot().rows[0].toText() });
+    }
+    if (client.exited && server.exited) break;
+
+    let next = Math.min(
+      client.exited ? Infinity : client.wakeAt(now),
+      server.exited ? Infinity : server.wakeAt(now),
+      net.nextEvent(),
+      typing.length ? typing[0].at : Infinity,
+      resizes.length ? resizes[0].at : Infinity,
+      output.length ? output[0].at : Infinity,
+      observe.length ? observe[0] : Infinity,
+      s.shutdown && !shutdownDone ? s.shutdown.at : Infinity,
+      s.end + 1,
+    );
+    if (next <= now) next = now + 1; // a due timer that tick() declined: move on a millisecond
+    now = next;
+  }
+  result.userScreen = user.snapshot();
+  result.serverScreen = server.screen();
+  return result;
+}

@@ -1,0 +1,175 @@
+/**
+ * Whole sessions (both session cores, both emulators, a scripted application, the user's
+ * terminal) on simulated networks, thousands of seeds a run. A failing case prints its seed
+ * and scenario; set DENOMOSH_SIM_SEED to replay a run.
+ */
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { runWholeSession, type WholeScenario } from "./whole_session.ts";
+import { CONVERGENCE_BOUND, link, MAX_ONE_WAY } from "./scenario.ts";
+import { ACK_INTERVAL, ACTIVE_RETRY_TIMEOUT } from "../../core/transport/sender.ts";
+import { SERVER_LATE_MS } from "../../core/session/notification.ts";
+import type { Framebuffer } from "../../core/terminal/framebuffer.ts";
+
+const seedEnv = Deno.env.get("DENOMOSH_SIM_SEED");
+const runs = (n: number) => ({ numRuns: n, ...(seedEnv ? { seed: Number(seedEnv) } : {}) });
+
+/**
+ * The network is perfect for this long at the start, so the session is connected before
+ * trouble begins (a client that hears nothing for 15 s gives up, as mosh's does), ms.
+ */
+const CONNECTED_BY = 1000;
+
+/** Printable keys and Enter; never the escape key. */
+const keys = fc.stringMatching(/^[ -~\r]{1,4}$/);
+
+/** A session that connects, then has trouble, then heals. */
+function wholeScenario(
+  opts: { span?: number; maxBlackout?: number; events?: number; lossy?: boolean } = {},
+): fc.Arbitrary<WholeScenario> {
+  const span = opts.span ?? 15_000;
+  const events = opts.events ?? 12;
+  const perfect = { delay: 20, jitter: 0, loss: 0, duplicate: 0, reorder: 0 };
+  return fc.record({
+    seed: fc.integer(),
+    c2s: opts.lossy === false ? fc.constant(perfect) : link,
+    s2c: opts.lossy === false ? fc.constant(perfect) : link,
+    width: fc.integer({ min: 20, max: 100 }),
+    height: fc.integer({ min: 5, max: 30 }),
+    blackouts: fc.array(
+      fc.record({
+        start: fc.integer({ min: CONNECTED_BY, max: span }),
+        length: fc.integer({ min: 500, max: opts.maxBlackout ?? 30_000 }),
+      }).map(({ start, length }) => ({ start, end: start + length })),
+      { maxLength: 2 },
+    ),
+    rebinds: fc.array(fc.integer({ min: CONNECTED_BY, max: span }), { maxLength: 2 }),
+    typing: fc.array(fc.record({ at: fc.integer({ min: 0, max: span }), keys }), {
+      maxLength: events,
+    }),
+    resizes: fc.array(
+      fc.record({
+        at: fc.integer({ min: 0, max: span }),
+        width: fc.integer({ min: 20, max: 100 }),
+        height: fc.integer({ min: 5, max: 30 }),
+      }),
+      { maxLength: 2 },
+    ),
+    output: fc.array(
+      fc.record({
+        at: fc.integer({ min: 0, max: span }),
+        text: fc.stringMatching(/^[ -~]{0,30}(\r\n)?$/),
+      }),
+      { maxLength: Math.ceil(events / 2) },
+    ),
+    predict: fc.constantFrom("adaptive", "always", "never") as fc.Arbitrary<
+      "adaptive" | "always" | "never"
+    >,
+  }).map((s) => {
+    const healAt = Math.max(span, ...s.blackouts.map((b) => b.end));
+    return { ...s, cleanUntil: CONNECTED_BY, healAt, end: healAt + CONVERGENCE_BOUND + 1000 };
+  });
+}
+
+/** Row texts and the cursor, for a readable failure. */
+function show(fb: Framebuffer): string {
+  return fb.rows.map((r) => `|${r.toText()}|`).join("\n") +
+    `\ncursor ${fb.cursor.row},${fb.cursor.col} visible=${fb.cursor.visible}`;
+}
+
+/** The user's terminal shows exactly the server's screen. */
+function assertSameScreen(user: Framebuffer, server: Framebuffer): void {
+  const same = user.width === server.width && user.height === server.height &&
+    user.rows.every((r, i) => r.equals(server.rows[i])) &&
+    user.cursor.row === server.cursor.row && user.cursor.col === server.cursor.col &&
+    user.cursor.visible === server.cursor.visible;
+  if (!same) assert.fail(`user's screen:\n${show(user)}\nserver's screen:\n${show(server)}`);
+}
+
+Deno.test("whole sessions: every keystroke reaches the application once, in order, and the user's screen is the server's after healing (5,000 sessions)", () => {
+  fc.assert(
+    fc.property(wholeScenario(), (s) => {
+      const r = runWholeSession(s);
+      assert.equal(r.orderViolation, false, "the application read keys out of order or twice");
+      assert.equal(r.received, r.typed, "keystrokes lost or duplicated");
+      assert.ok(r.exits.client === undefined, `client left: ${JSON.stringify(r.exits.client)}`);
+      assert.ok(r.exits.server === undefined, `server left: ${JSON.stringify(r.exits.server)}`);
+      assertSameScreen(r.userScreen, r.serverScreen);
+    }),
+    runs(5000),
+  );
+});
+
+Deno.test("whole sessions: a shutdown by either side ends both cleanly on a healed network (500 sessions)", () => {
+  fc.assert(
+    fc.property(wholeScenario(), fc.constantFrom("client", "server"), (s, by) => {
+      const at = s.end;
+      const r = runWholeSession({
+        ...s,
+        shutdown: { at, by },
+        end: at + 2 * ACTIVE_RETRY_TIMEOUT,
+      });
+      assert.ok(r.exits.client, "the client never left");
+      assert.ok(r.exits.server, "the server never left");
+      assert.equal(r.exits.client.clean, true, JSON.stringify(r.exits.client));
+      assert.equal(r.exits.server.clean, true);
+      for (const side of [r.exits.client, r.exits.server]) {
+        assert.ok(side.at - at < 2000, `left ${side.at - at} ms after the shutdown began`);
+      }
+    }),
+    runs(500),
+  );
+});
+
+Deno.test("whole sessions: the notification bar appears during a long outage and is gone soon after it ends (500 sessions)", () => {
+  // From the last contact: the server counts as late after SERVER_LATE_MS, and the client
+  // redraws at least at every heartbeat.
+  const APPEARS = SERVER_LATE_MS + ACK_INTERVAL + 1;
+  // After healing: the server's next heartbeat, which acknowledges the client's latest.
+  const CLEARS = 2 * ACK_INTERVAL + 2 * MAX_ONE_WAY + 500;
+  fc.assert(
+    fc.property(
+      wholeScenario({ lossy: false }),
+      fc.integer({ min: 3000, max: 12_000 }),
+      fc.integer({ min: APPEARS + 1000, max: 40_000 }),
+      (s, start, length) => {
+        const end = start + length;
+        const scenario: WholeScenario = {
+          ...s,
+          blackouts: [{ start, end }],
+          healAt: end,
+          observe: [start + APPEARS, end + CLEARS],
+          end: end + CLEARS + 1000,
+        };
+        const r = runWholeSession(scenario);
+        const [during, after] = r.observations;
+        assert.match(during.top, /^mosh: Last (contact|reply) /, `at ${during.at}`);
+        assert.doesNotMatch(after.top, /^mosh: /, `at ${after.at}: ${after.top}`);
+      },
+    ),
+    runs(500),
+  );
+});
+
+Deno.test("a whole session replays exactly from its seed", () => {
+  const s: WholeScenario = {
+    seed: 20261127,
+    c2s: { delay: 120, jitter: 40, loss: 0.3, duplicate: 0.1, reorder: 0.2 },
+    s2c: { delay: 80, jitter: 60, loss: 0.2, duplicate: 0.05, reorder: 0.2 },
+    width: 60,
+    height: 12,
+    blackouts: [{ start: 3000, end: 23_000 }],
+    rebinds: [10_000],
+    typing: Array.from({ length: 30 }, (_, i) => ({ at: 200 * i, keys: i % 7 ? `k${i}` : "\r" })),
+    resizes: [{ at: 4000, width: 70, height: 14 }],
+    output: [{ at: 500, text: "one\r\n" }, { at: 20_000, text: "two\r\n" }],
+    healAt: 23_000,
+    end: 23_000 + CONVERGENCE_BOUND,
+  };
+  const a = runWholeSession(s), b = runWholeSession(s);
+  assert.deepEqual(a.observations, b.observations);
+  assert.equal(a.steps, b.steps);
+  assert.equal(a.received, a.typed);
+  assertSameScreen(a.userScreen, a.serverScreen);
+  assertSameScreen(b.userScreen, a.userScreen);
+});
