@@ -3,6 +3,7 @@
  */
 import fc from "fast-check";
 import type { Link, Scenario } from "./session.ts";
+import type { WholeScenario } from "./whole_session.ts";
 import { ACK_INTERVAL } from "../../core/transport/sender.ts";
 import { MAX_RTO } from "../../core/network/rtt.ts";
 
@@ -67,4 +68,61 @@ export function peakRate(times: number[], width: number): number {
     peak = Math.max(peak, i - j + 1);
   }
   return peak;
+}
+
+/**
+ * The network is perfect for this long at the start, so the session is connected before
+ * trouble begins (a client that hears nothing for 15 s gives up, as mosh's does), ms.
+ */
+export const CONNECTED_BY = 1000;
+
+/** Printable keys and Enter; never the escape key. */
+const typedKeys = fc.stringMatching(/^[ -~\r]{1,4}$/);
+
+/** A session that connects, then has trouble, then heals. */
+export function wholeScenario(
+  opts: { span?: number; maxBlackout?: number; events?: number; lossy?: boolean } = {},
+): fc.Arbitrary<WholeScenario> {
+  const span = opts.span ?? 15_000;
+  const events = opts.events ?? 12;
+  const perfect = { delay: 20, jitter: 0, loss: 0, duplicate: 0, reorder: 0 };
+  return fc.record({
+    seed: fc.integer(),
+    c2s: opts.lossy === false ? fc.constant(perfect) : link,
+    s2c: opts.lossy === false ? fc.constant(perfect) : link,
+    width: fc.integer({ min: 20, max: 100 }),
+    height: fc.integer({ min: 5, max: 30 }),
+    blackouts: fc.array(
+      fc.record({
+        start: fc.integer({ min: CONNECTED_BY, max: span }),
+        length: fc.integer({ min: 500, max: opts.maxBlackout ?? 30_000 }),
+      }).map(({ start, length }) => ({ start, end: start + length })),
+      { maxLength: 2 },
+    ),
+    rebinds: fc.array(fc.integer({ min: CONNECTED_BY, max: span }), { maxLength: 2 }),
+    typing: fc.array(fc.record({ at: fc.integer({ min: 0, max: span }), keys: typedKeys }), {
+      maxLength: events,
+    }),
+    resizes: fc.array(
+      fc.record({
+        at: fc.integer({ min: 0, max: span }),
+        width: fc.integer({ min: 20, max: 100 }),
+        height: fc.integer({ min: 5, max: 30 }),
+      }),
+      { maxLength: 2 },
+    ),
+    output: fc.array(
+      fc.record({
+        at: fc.integer({ min: 0, max: span }),
+        text: fc.stringMatching(/^[ -~]{0,30}(\r\n)?$/),
+      }),
+      { maxLength: Math.ceil(events / 2) },
+    ),
+    predict: fc.constantFrom("adaptive", "always", "never") as fc.Arbitrary<
+      "adaptive" | "always" | "never"
+    >,
+  }).map((s) => {
+    const healAt = Math.max(span, ...s.blackouts.map((b) => b.end));
+    return { ...s, cleanUntil: CONNECTED_BY, healAt, end: healAt + CONVERGENCE_BOUND + 1000 };
+  });
 }

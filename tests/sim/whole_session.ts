@@ -34,8 +34,10 @@ export interface WholeScenario extends NetworkScript {
   output: { at: number; text: string }[];
   /** One side ends the session: the user's quit, or SIGTERM to the server. */
   shutdown?: { at: number; by: "client" | "server" };
-  /** Times at which the user's screen is looked at (its top row is recorded). */
+  /** Times at which the user's screen is looked at (its text is recorded). */
   observe?: number[];
+  /** Record the user's screen after every change (in {@link WholeResult.screens}). */
+  recordScreens?: boolean;
   predict?: DisplayPreference;
   /** The session is stopped here. */
   end: number;
@@ -60,8 +62,10 @@ export interface WholeResult {
   /** The user's terminal and the server's screen at the end. */
   userScreen: Framebuffer;
   serverScreen: Framebuffer;
-  /** The top row of the user's screen at each observation time. */
-  observations: { at: number; top: string }[];
+  /** The user's screen at each observation time: its rows as text. */
+  observations: { at: number; rows: string[] }[];
+  /** With `recordScreens`: the user's screen after each change, and when. */
+  screens: { at: number; rows: string[] }[];
   exits: { client?: SideExit; server?: SideExit };
   steps: number;
   /** The application's start and its size. */
@@ -143,6 +147,7 @@ export function runWholeSession(s: WholeScenario): WholeResult {
     userScreen: user.snapshot(),
     serverScreen: server.screen(),
     observations: [],
+    screens: [],
     exits: {},
     steps: 0,
   };
@@ -155,8 +160,12 @@ export function runWholeSession(s: WholeScenario): WholeResult {
   const clientActions = (now: number) => {
     for (const a of client.takeActions() as ClientAction[]) {
       if (a.type === "send") net.transmit(now, true, a.data, a.socket, a.to);
-      else if (a.type === "write") user.write(enc.encode(a.text));
-      else if (a.type === "exit") {
+      else if (a.type === "write") {
+        user.write(enc.encode(a.text));
+        if (s.recordScreens) {
+          result.screens.push({ at: now, rows: user.snapshot().rows.map((r) => r.toText()) });
+        }
+      } else if (a.type === "exit") {
         result.exits.client = { at: now, clean: a.clean, message: a.message };
       }
     }
@@ -221,23 +230,23 @@ export function runWholeSession(s: WholeScenario): WholeResult {
       if (s.shutdown.by === "client") client.quit(now, "Signal received, shutting down...");
       else server.signal(now, "SIGTERM");
     }
-    for (const p of net.due(now)) {
-      deliver(now, p);
+    // Everything due at this instant, datagrams sent and received in it included, happens in
+    // it (a bounded number of rounds).
+    for (let round = 0; round < 20; round++) {
+      for (const p of net.due(now)) {
+        deliver(now, p);
+        clientActions(now);
+        serverActions(now);
+      }
+      if (!client.exited) client.tick(now);
+      if (!server.exited) server.tick(now);
       clientActions(now);
       serverActions(now);
-    }
-    if (!client.exited) client.tick(now);
-    if (!server.exited) server.tick(now);
-    clientActions(now);
-    serverActions(now);
-    const out = app.take();
-    if (out && !server.exited) {
-      server.output(now, enc.encode(out));
-      serverActions(now);
+      if (net.nextEvent() > now) break;
     }
     while (observe.length && observe[0] <= now) {
       observe.shift();
-      result.observations.push({ at: now, top: user.snapshot().rows[0].toText() });
+      result.observations.push({ at: now, rows: user.snapshot().rows.map((r) => r.toText()) });
     }
     if (client.exited && server.exited) break;
 

@@ -6,70 +6,14 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { runWholeSession, type WholeScenario } from "./whole_session.ts";
-import { CONVERGENCE_BOUND, link, MAX_ONE_WAY } from "./scenario.ts";
+import { CONVERGENCE_BOUND, MAX_ONE_WAY, wholeScenario } from "./scenario.ts";
 import { ACK_INTERVAL, ACTIVE_RETRY_TIMEOUT } from "../../core/transport/sender.ts";
 import { SERVER_LATE_MS } from "../../core/session/notification.ts";
+import { ECHO_MINDELAY_MS } from "../../core/session/server_session.ts";
 import type { Framebuffer } from "../../core/terminal/framebuffer.ts";
 
 const seedEnv = Deno.env.get("DENOMOSH_SIM_SEED");
 const runs = (n: number) => ({ numRuns: n, ...(seedEnv ? { seed: Number(seedEnv) } : {}) });
-
-/**
- * The network is perfect for this long at the start, so the session is connected before
- * trouble begins (a client that hears nothing for 15 s gives up, as mosh's does), ms.
- */
-const CONNECTED_BY = 1000;
-
-/** Printable keys and Enter; never the escape key. */
-const keys = fc.stringMatching(/^[ -~\r]{1,4}$/);
-
-/** A session that connects, then has trouble, then heals. */
-function wholeScenario(
-  opts: { span?: number; maxBlackout?: number; events?: number; lossy?: boolean } = {},
-): fc.Arbitrary<WholeScenario> {
-  const span = opts.span ?? 15_000;
-  const events = opts.events ?? 12;
-  const perfect = { delay: 20, jitter: 0, loss: 0, duplicate: 0, reorder: 0 };
-  return fc.record({
-    seed: fc.integer(),
-    c2s: opts.lossy === false ? fc.constant(perfect) : link,
-    s2c: opts.lossy === false ? fc.constant(perfect) : link,
-    width: fc.integer({ min: 20, max: 100 }),
-    height: fc.integer({ min: 5, max: 30 }),
-    blackouts: fc.array(
-      fc.record({
-        start: fc.integer({ min: CONNECTED_BY, max: span }),
-        length: fc.integer({ min: 500, max: opts.maxBlackout ?? 30_000 }),
-      }).map(({ start, length }) => ({ start, end: start + length })),
-      { maxLength: 2 },
-    ),
-    rebinds: fc.array(fc.integer({ min: CONNECTED_BY, max: span }), { maxLength: 2 }),
-    typing: fc.array(fc.record({ at: fc.integer({ min: 0, max: span }), keys }), {
-      maxLength: events,
-    }),
-    resizes: fc.array(
-      fc.record({
-        at: fc.integer({ min: 0, max: span }),
-        width: fc.integer({ min: 20, max: 100 }),
-        height: fc.integer({ min: 5, max: 30 }),
-      }),
-      { maxLength: 2 },
-    ),
-    output: fc.array(
-      fc.record({
-        at: fc.integer({ min: 0, max: span }),
-        text: fc.stringMatching(/^[ -~]{0,30}(\r\n)?$/),
-      }),
-      { maxLength: Math.ceil(events / 2) },
-    ),
-    predict: fc.constantFrom("adaptive", "always", "never") as fc.Arbitrary<
-      "adaptive" | "always" | "never"
-    >,
-  }).map((s) => {
-    const healAt = Math.max(span, ...s.blackouts.map((b) => b.end));
-    return { ...s, cleanUntil: CONNECTED_BY, healAt, end: healAt + CONVERGENCE_BOUND + 1000 };
-  });
-}
 
 /** Row texts and the cursor, for a readable failure. */
 function show(fb: Framebuffer): string {
@@ -143,8 +87,8 @@ Deno.test("whole sessions: the notification bar appears during a long outage and
         };
         const r = runWholeSession(scenario);
         const [during, after] = r.observations;
-        assert.match(during.top, /^mosh: Last (contact|reply) /, `at ${during.at}`);
-        assert.doesNotMatch(after.top, /^mosh: /, `at ${after.at}: ${after.top}`);
+        assert.match(during.rows[0], /^mosh: Last (contact|reply) /, `at ${during.at}`);
+        assert.doesNotMatch(after.rows[0], /^mosh: /, `at ${after.at}: ${after.rows[0]}`);
       },
     ),
     runs(500),
@@ -172,4 +116,42 @@ Deno.test("a whole session replays exactly from its seed", () => {
   assert.equal(a.received, a.typed);
   assertSameScreen(a.userScreen, a.serverScreen);
   assertSameScreen(b.userScreen, a.userScreen);
+});
+
+Deno.test("whole sessions: the echo of a typed key on an idle session is back after one round trip and the 1 ms echo delay (300 sessions)", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 150 }),
+      fc.integer({ min: 0, max: 150 }),
+      fc.integer({ min: 1200, max: 2800 }),
+      fc.stringMatching(/^[a-z]$/),
+      (up, down, at, key) => {
+        const perfect = { jitter: 0, loss: 0, duplicate: 0, reorder: 0 };
+        const s: WholeScenario = {
+          seed: 1,
+          c2s: { delay: up, ...perfect },
+          s2c: { delay: down, ...perfect },
+          width: 40,
+          height: 10,
+          blackouts: [],
+          rebinds: [],
+          typing: [{ at, keys: key }],
+          resizes: [],
+          output: [],
+          predict: "never",
+          healAt: 0,
+          recordScreens: true,
+          end: at + up + down + 40,
+        };
+        const r = runWholeSession(s);
+        const echoed = r.screens.find((o) => o.rows[1].startsWith(`$ ${key}`));
+        assert.ok(echoed, "the echo never came");
+        // The client's 1 ms collection delay, the trip up, the server's 1 ms echo delay, the
+        // trip down.
+        const bound = 1 + up + ECHO_MINDELAY_MS + down;
+        assert.ok(echoed.at - at <= bound, `echo after ${echoed.at - at} ms (bound ${bound})`);
+      },
+    ),
+    runs(300),
+  );
 });
