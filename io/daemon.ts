@@ -1,7 +1,7 @@
 /**
  * What mosh-server's daemon asks of the system besides its pty: letting go of the ssh
  * session's terminal (a session of its own, stdio on /dev/null), the user's login shell and
- * home from the password database, whether a locale is UTF-8 (mosh-protocol.md §8.2), and the
+ * home from the password database, whether a locale is UTF-8 (docs/protocol.md §13.1), and the
  * size of a terminal.
  *
  * @module

@@ -7,7 +7,7 @@
  * nonce     = 00 00 00 00 || nonce tail; tail = big-endian (direction << 63) | seq
  * plaintext = timestamp (2) || timestamp reply (2) || payload (a fragment)
  * ```
- * See mosh-protocol.md §1.3, §2.1.
+ * See docs/protocol.md §2.
  *
  * @module
  */

@@ -5,7 +5,7 @@
  * fragment = instruction id (8, big-endian) || final flag (bit 15) | number (bits 0-14) (2)
  *            || chunk
  * ```
- * See mosh-protocol.md §2.3-2.4. The receiver holds one instruction at a time: a fragment of
+ * See docs/protocol.md §2.5, §3. The receiver holds one instruction at a time: a fragment of
  * another id discards whatever was collected (it is stale, or the peer moved on).
  *
  * @module

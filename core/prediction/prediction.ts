@@ -1,6 +1,6 @@
 /**
- * `PredictionEngine`: local echo, mosh 1.4.0's engine (`terminaloverlay.cc`, mosh-protocol.md
- * §10). Each keystroke is guessed onto the screen at once; the server's frames later confirm
+ * `PredictionEngine`: local echo, mosh 1.4.0's engine (`terminaloverlay.cc`, docs/protocol.md
+ * §12). Each keystroke is guessed onto the screen at once; the server's frames later confirm
  * or refute every guess.
  *
  * How the client drives it (mosh's `STMClient`):

@@ -1,5 +1,5 @@
 /**
- * The server's echo ack (mosh-protocol.md §4.7): "all your input up to state N has reached
+ * The server's echo ack (docs/protocol.md §12): "all your input up to state N has reached
  * the application, and it has had 50 ms to echo it". The client's prediction engine judges its
  * guesses against the screen only once the echo ack covers them.
  *

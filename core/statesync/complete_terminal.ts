@@ -1,7 +1,7 @@
 /**
  * `CompleteTerminal`, the host-to-client state: the screen (a `Framebuffer`) and the echo ack
  * (the newest client state whose input the application has had time to echo). mosh's
- * `Terminal::Complete` (mosh-protocol.md §4.5).
+ * `Terminal::Complete` (docs/protocol.md §6.3).
  *
  * The diff from a state the client is assumed to have is a HostMessage: an EchoAck instruction
  * if the ack changed, then, if the screens differ, a Resize if the size changed and HostBytes

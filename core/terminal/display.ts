@@ -1,8 +1,8 @@
 /**
  * `newFrame`: the escape string that turns a terminal showing one frame into one showing
- * another. mosh's `Display::new_frame` (mosh-protocol.md §6), a pure function of two frames.
+ * another. mosh's `Display::new_frame` (docs/protocol.md §7), a pure function of two frames.
  *
- * The output uses only sequences mosh 1.4.0's emulator understands (§12.2), in mosh's order:
+ * The output uses only sequences mosh 1.4.0's emulator understands (§7.4), in mosh's order:
  * bell, titles, clipboard, reverse video, [clear on resize], rows (with the scroll shortcut),
  * cursor, cursor visibility, pen, bracketed paste, mouse modes. Where we differ from mosh, it is
  * so that a client emulator reproduces the frame exactly, which the property tests demand:
@@ -161,7 +161,7 @@ class RowPainter {
   }
 
   /**
-   * The scroll shortcut (§6.1 step 8): if the new top row is an old row further down, scroll
+   * The scroll shortcut (§7.1 step 6): if the new top row is an old row further down, scroll
    * the terminal instead of redrawing. Returns the first row still to draw.
    */
   scroll(last: Framebuffer): number {

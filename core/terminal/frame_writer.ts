@@ -1,9 +1,9 @@
 /**
  * `FrameWriter`: the output of one `newFrame`, and what it assumes about the terminal it is
  * drawing on: the cursor position, whether the cursor is shown, and the pen. mosh's
- * `FrameState`.
+ * `FrameState` (docs/protocol.md §7.2).
  *
- * Cursor moves follow mosh's `append_move` (§6.2): CR and up to four LFs to reach column 0 of a
+ * Cursor moves follow mosh's `append_move`: CR and up to four LFs to reach column 0 of a
  * row below, up to four BS to go left, else CUP; we add CUF for a move right on the same row
  * when it is shorter than CUP (after an erase, which leaves the cursor where it was).
  *

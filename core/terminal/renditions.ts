@@ -4,7 +4,7 @@
  * Colours are one number each: {@link DEFAULT_COLOR}, a palette index (`palette(n)`, n 0..255;
  * the 16 ANSI colours are indices 0..15 however the application chose them), or 24-bit RGB
  * (`rgb(r, g, b)`). As in mosh, the palette form does not remember whether it came from `31`,
- * `91` or `38;5;1`: the encoding is chosen when the pen is written out (§6.3).
+ * `91` or `38;5;1`: the encoding is chosen when the pen is written out (docs/protocol.md §7.3).
  *
  * @module
  */

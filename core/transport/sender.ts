@@ -1,7 +1,7 @@
 /**
  * The sending half of SSP, mosh 1.4.0's `TransportSender`, as a state machine: it keeps the
  * states it has sent, assumes what the receiver holds, and decides when a frame, a delayed ack
- * or a heartbeat is due. See mosh-protocol.md §4.2-4.4, §4.8.
+ * or a heartbeat is due. See docs/protocol.md §8, §10.
  *
  * Pacing in brief: new data waits for the frame interval (half the smoothed round trip, 20 to
  * 250 ms) since the last frame, and at least `sendMinDelay` since it appeared, so a burst of

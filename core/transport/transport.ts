@@ -11,7 +11,7 @@
  *
  * The receiver keeps the numbered states the peer may still base diffs on. A diff whose base it
  * lacks is ignored (the peer falls back to an older base after its timeout); a state that
- * arrives out of order is stored but not acknowledged. See mosh-protocol.md §4.5.
+ * arrives out of order is stored but not acknowledged. See docs/protocol.md §9.
  *
  * @module
  */

@@ -77,7 +77,7 @@ export interface Expected<S> {
 }
 
 /**
- * The receiving half of mosh's transport (mosh-protocol.md §4.5), written out plainly: the
+ * The receiving half of mosh's transport (docs/protocol.md §9), written out plainly: the
  * numbered states the receiver holds, and what a whole instruction does to them. The quench
  * past 1,024 states is left out; the fuzzers stay under it.
  */

@@ -15,7 +15,7 @@ import { platform } from "../../_platform.ts";
 
 const KEY = Base64Key.parse("AAECAwQFBgcICQoLDA0ODw");
 
-// mosh-protocol.md Appendix B: plaintext 1234ffff "hello" under key AAECAwQFBgcICQoLDA0ODw.
+// docs/protocol.md Appendix A: plaintext 1234ffff "hello" under key AAECAwQFBgcICQoLDA0ODw.
 const APPENDIX_B: [Direction, bigint, string][] = [
   [Direction.ToClient, 0n, "80000000000000006f2f510ede03fe1b77942eebff1282d17d604d6dabe03ed3af"],
   [Direction.ToServer, 1n, "0000000000000001ca21e611f994cf2af9e50bafa54a03d325a14cc2c963d9713a"],
@@ -43,7 +43,7 @@ Deno.test("datagrams are laid out as mosh 1.4.0 lays them out (Appendix B vector
 });
 
 Deno.test("a real mosh 1.4.0 client datagram opens to its documented plaintext", () => {
-  // mosh-protocol.md §2.6: the first datagram of a real client, key q3vi06UFY77f7mSJZQ7v7A.
+  // docs/protocol.md Appendix A: the first datagram of a real client, key q3vi06UFY77f7mSJZQ7v7A.
   const codec = new DatagramCodec(Base64Key.parse("q3vi06UFY77f7mSJZQ7v7A"), platform);
   const wire = hex(
     "000000000000000010438f32313ed985faaa0978d4426d8a174fb2bbe77d84b712b6c705070a3f70" +

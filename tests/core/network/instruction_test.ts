@@ -21,7 +21,7 @@ const FIRST_CLIENT: Instruction = {
 
 Deno.test("instructions serialize all seven fields in mosh's order, zeros included", () => {
   const wire = decompress(encodeInstruction(FIRST_CLIENT, platform.zlib), platform.zlib)!;
-  // mosh-protocol.md §2.6, the real client's first instruction (with our chaff).
+  // docs/protocol.md Appendix A, the real client's first instruction (with our chaff).
   assertEquals(
     toHex(wire),
     "08021000180120002800" + "32080a061a0428503018" + "3a0f0102030405060708090a0b0c0d0e0f",

@@ -1,5 +1,5 @@
 /**
- * `CompleteTerminal` (mosh-protocol.md §4.5): diffs are echo ack, resize and host bytes in
+ * `CompleteTerminal` (docs/protocol.md §6.3): diffs are echo ack, resize and host bytes in
  * mosh's order; applying them on any earlier base reproduces the server's screen and ack;
  * malformed diffs are refused.
  */

@@ -1,6 +1,6 @@
 /**
  * A small tokenizer of `newFrame` output that lists whatever mosh 1.4.0's emulator would not
- * understand as we mean it (mosh-protocol.md §12.2).
+ * understand as we mean it (docs/protocol.md §7.4).
  */
 import { charWidth } from "../../../core/terminal/wcwidth.ts";
 

@@ -1,5 +1,5 @@
 /**
- * `newFrame` writes what mosh's `Display::new_frame` writes (mosh-protocol.md §6): its order,
+ * `newFrame` writes what mosh's `Display::new_frame` writes (docs/protocol.md §7): its order,
  * cursor moves, pens, titles, modes, the scroll shortcut and soft wraps; and a deliberately naive
  * full redraw agrees with the frames it reproduces.
  */

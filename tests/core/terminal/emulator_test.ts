@@ -1,5 +1,5 @@
 /**
- * The emulator behaves like mosh 1.4.0's where it shows (mosh-protocol.md §12): no alternate
+ * The emulator behaves like mosh 1.4.0's where it shows (docs/protocol.md §7.5): no alternate
  * screen, mosh's answers and modes, ignored sequences, titles, pending wrap, wide and combining
  * characters, resizing without reflow; and `load` puts it in any state it can produce.
  */

@@ -1,5 +1,5 @@
 /**
- * The SGR encoding of a pen (mosh-protocol.md §6.3): a complete reset-and-set in mosh's order,
+ * The SGR encoding of a pen (docs/protocol.md §7.3): a complete reset-and-set in mosh's order,
  * bright colours as 256-colour indices, and a round trip through the emulator for any pen.
  */
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 /**
- * The screen round trip as a property (mosh-protocol.md §6): after the server emulator reads
+ * The screen round trip as a property (docs/protocol.md §7): after the server emulator reads
  * random output, a client that held the previous frame and applies `newFrame(previous,
  * current)` holds exactly the current frame, and so does a fresh client given
  * `newFrame(null, current)`. A failing case prints its seed; set DENOMOSH_TERM_SEED to replay,

@@ -1,6 +1,6 @@
 /**
  * Everything `newFrame` writes is something mosh 1.4.0's emulator understands
- * (mosh-protocol.md §12.2), so that Debian's mosh-client renders our server's diffs: a small
+ * (docs/protocol.md §7.4), so that Debian's mosh-client renders our server's diffs: a small
  * tokenizer checks every control, escape sequence and character of the output against that
  * list. Never a query (the real client asserts it gets none), never the alternate screen.
  */
