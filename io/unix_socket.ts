@@ -313,7 +313,7 @@ export class UnixConnection {
           `The peer ended the stream after ${this.#pending.length} bytes, without a newline`,
         );
       }
-      await this.#waitFor(POLLIN, deadline, "a line");
+      await this.#waitFor(POLLIN, deadline, `No whole line within ${timeoutMs} ms`);
       this.#readAvailable();
     }
   }
@@ -330,7 +330,7 @@ export class UnixConnection {
     buf.set(bytes);
     const deadline = Date.now() + timeoutMs;
     for (let offset = 0; offset < buf.length;) {
-      await this.#waitFor(POLLOUT, deadline, "the peer to take a line");
+      await this.#waitFor(POLLOUT, deadline, `The peer took no line within ${timeoutMs} ms`);
       const rest = buf.subarray(offset);
       const n = Number(libc().send(this.fd, rest, BigInt(rest.length), MSG_NOSIGNAL));
       if (n < 0) throw new SystemError("send", errno(), `fd ${this.fd}`);
@@ -347,12 +347,12 @@ export class UnixConnection {
     this.close();
   }
 
-  /** Waits until the socket has `events` (or an error or hangup) or throws. */
-  async #waitFor(events: number, deadline: number, what: string): Promise<void> {
+  /** Waits until the socket has `events` (or an error or hangup), or throws `late`. */
+  async #waitFor(events: number, deadline: number, late: string): Promise<void> {
     for (;;) {
       if (this.#socket.closed) throw new ConnectionError("closed", "The connection was closed");
       const left = remaining(deadline);
-      if (left === 0) throw new ConnectionError("timeout", `No ${what} in time`);
+      if (left === 0) throw new ConnectionError("timeout", late);
       const revents = await this.#socket.wait(events, left);
       if (this.#socket.closed) throw new ConnectionError("closed", "The connection was closed");
       if (revents & (events | POLLERR | POLLHUP)) return;
