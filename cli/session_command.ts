@@ -25,6 +25,7 @@ import { printConnect } from "./connect_message.ts";
 import { writeAll } from "./output.ts";
 import { versionBanner } from "./version.ts";
 import { findSessionDir, SessionDirError, sessionSockets } from "../io/session_dir.ts";
+import { SystemError } from "../io/libc.ts";
 import { listSessions, requestAttach, type SessionEntry } from "../server/control_client.ts";
 import { type AttachRequest, isDetached } from "../server/control_protocol.ts";
 
@@ -180,21 +181,22 @@ export async function sessionCommandMain(
     });
   }
 
-  let dir: string | null;
   try {
-    dir = findSessionDir(env);
-  } catch (e) {
-    if (!(e instanceof SessionDirError)) throw e;
-    return done({ exit: 1, stdout: "", stderr: `${argv0}: ${e.message}\n` });
-  }
-  if (parsed === null) {
+    const dir = findSessionDir(env);
+    if (parsed !== null) return await attach(dir, parsed, argv0);
     const entries = dir === null ? [] : await listSessions(dir);
     if (entries.length === 0) {
       return done({ exit: 0, stdout: "No mosh sessions of yours here.\n", stderr: "" });
     }
     return done({ exit: 0, stdout: formatSessionTable(entries, Date.now()), stderr: "" });
+  } catch (e) {
+    // A refused directory, or one that cannot be read: said plainly, without a stack.
+    const message = e instanceof SessionDirError || e instanceof Deno.errors.PermissionDenied ||
+        e instanceof SystemError
+      ? e.message
+      : String(e instanceof Error ? e.stack : e);
+    return done({ exit: 1, stdout: "", stderr: `${argv0}: ${message}\n` });
   }
-  return await attach(dir, parsed, argv0);
 }
 
 /** `attach`: chooses the session, asks it for a new connection, prints MOSH CONNECT. */
