@@ -9,13 +9,15 @@
  * process print `MOSH CONNECT <port> <key>` and the detached message, and exit; so the port is
  * held before anyone is told of it, and the key never appears in any process's arguments.
  *
+ * `mosh-server list` and `mosh-server attach` are in `cli/session_command.ts`.
+ *
  * @module
  */
 
 import { parseServerArgs, parseTimeoutEnv, type ServerOptions, termFor } from "./server_options.ts";
 import { selfCommand } from "./self.ts";
 import { LOCALE_VARS } from "./mosh_options.ts";
-import { VERSION } from "./version.ts";
+import { printConnect } from "./connect_message.ts";
 import { writeAll } from "./output.ts";
 import {
   isUtf8Locale,
@@ -200,16 +202,7 @@ async function runNew(args: string[]): Promise<number> {
     await daemon.status;
     return 1;
   }
-  if (Deno.stdin.isTerminal()) writeAll(Deno.stdout, "\r\n\n");
-  writeAll(Deno.stdout, `MOSH CONNECT ${answer.port} ${answer.key}\n`);
-  writeAll(
-    Deno.stderr,
-    `\nmosh-server (denomosh ${VERSION}) [compatible with mosh 1.4.0]\n` +
-      "License GPLv3+: GNU GPL version 3 or later <http://gnu.org/licenses/gpl.html>.\n" +
-      "This is free software: you are free to change and redistribute it.\n" +
-      "There is NO WARRANTY, to the extent permitted by law.\n\n" +
-      `[mosh-server detached, pid = ${answer.pid}]\n`,
-  );
+  printConnect({ port: answer.port!, key: answer.key!, pid: answer.pid! });
   daemon.unref();
   return 0;
 }
@@ -276,6 +269,9 @@ async function runDaemon(): Promise<number> {
 /** Runs mosh-server with `args` and returns its exit status. */
 export async function moshServerMain(args: string[]): Promise<number> {
   if (args[0] === DAEMON_FLAG) return await runDaemon();
+  if (args[0] === "list" || args[0] === "attach") {
+    return await (await import("./session_command.ts")).sessionCommandMain(args);
+  }
   return await runNew(args);
 }
 
