@@ -9,6 +9,7 @@
  */
 import { startControl } from "../../server/control.ts";
 import { Base64Key } from "../../core/crypto/key.ts";
+import { platform } from "../_platform.ts";
 
 const [dir, specText] = Deno.args;
 const spec = JSON.parse(specText);
@@ -25,7 +26,7 @@ const control = startControl(
     }),
     attach: (request) => {
       if (spec.refuse) return Promise.resolve({ error: spec.refuse });
-      const key = Base64Key.generate().toString();
+      const key = Base64Key.generate(platform).toString();
       console.log(JSON.stringify({ attached: request, key }));
       return Promise.resolve({ port: port++, key, messages: spec.messages });
     },
