@@ -154,8 +154,16 @@ export class Transport<My extends SyncState<My>, Remote extends SyncState<Remote
       this.#lastReceiverState = latest;
       return new Uint8Array(0);
     }
+    // Drop what all kept states share: the oldest one, which each extends; all or none, so
+    // they stay comparable. A key holder's need not extend it (0->1, 0->2, then 2->3 with
+    // throwaway 1); mosh-server aborts there. Keep them whole this time, and count it.
     const oldest = this.#received[0].state;
-    for (const s of this.#received) s.state = s.state.subtract(oldest);
+    try {
+      const trimmed = this.#received.map((s) => s.state.subtract(oldest));
+      this.#received.forEach((s, i) => s.state = trimmed[i]);
+    } catch {
+      this.drops.add("diff");
+    }
     this.#lastReceiverState = this.latestRemote.state;
     return diff;
   }
