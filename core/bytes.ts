@@ -37,6 +37,14 @@ function carve(bytes: number): number {
 /**
  * A zeroed `Uint8Array` of `n` bytes, from the shared slab when small. Such a view's `.buffer`
  * is the whole slab: never hand `.buffer` to code that assumes it starts at byte 0.
+ *
+ * @example
+ * ```ts
+ * import { allocBytes } from "./bytes.ts";
+ *
+ * const a = allocBytes(100), b = allocBytes(100);
+ * if (a.buffer !== b.buffer || a.byteOffset === b.byteOffset) throw new Error("one slab");
+ * ```
  */
 export function allocBytes(n: number): Uint8Array {
   const at = carve(n);

@@ -55,7 +55,20 @@ const NO_RESIZES: readonly Resize[] = [];
 /** Never written to: its capacities are 0, so the first append makes a store of its own. */
 const EMPTY_STORE = new Store(0, 0);
 
-/** The user's input stream. */
+/**
+ * The user's input stream.
+ *
+ * @example
+ * ```ts
+ * import { UserStream } from "./user_stream.ts";
+ *
+ * const sent = new UserStream().pushResize(80, 24);
+ * const now = sent.pushKeys(new TextEncoder().encode("ls\r"));
+ * const diff = now.diffFrom(sent); // a UserMessage: one Keystroke "ls\r"
+ * const received = sent.apply(diff);
+ * if (!received?.equals(now) || now.subtract(sent).size !== 3) throw new Error();
+ * ```
+ */
 export class UserStream implements SyncState<UserStream> {
   #store: Store = EMPTY_STORE;
   /** This stream's bytes are `#store.bytes[#b0, #b1)` and its resizes `#store.resizes[#r0, #r1)`. */
