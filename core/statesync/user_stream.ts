@@ -71,7 +71,7 @@ const EMPTY_STORE = new Store(0, 0);
  */
 export class UserStream implements SyncState<UserStream> {
   #store: Store = EMPTY_STORE;
-  /** This stream's bytes are `#store.bytes[#b0, #b1)` and its resizes `#store.resizes[#r0, #r1)`. */
+  /** The window: bytes `#store.bytes[#b0, #b1)` and resizes `#store.resizes[#r0, #r1)`. */
   #b0 = 0;
   #b1 = 0;
   #r0 = 0;

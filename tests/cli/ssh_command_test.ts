@@ -67,7 +67,7 @@ Deno.test("the table covers every option that changes the ssh command line", () 
   assert.ok(WRAPPER.ssh.some((r) => r.local), "--local");
 });
 
-Deno.test("the remote command is the server line, after the SSH_CONNECTION probe for remote", () => {
+Deno.test("the remote command is the server line, after the SSH_CONNECTION probe", () => {
   const start = (args: string[]) => ({
     options: parse(args),
     userhost: "h",

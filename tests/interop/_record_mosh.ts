@@ -131,7 +131,7 @@ export interface SshInput {
   env: Record<string, string>;
   /** What `mosh-client -c` prints; 256 when absent. */
   colors?: string;
-  /** `[user@]host` as ssh gets it, where mosh resolves the host (`--experimental-remote-ip=local`). */
+  /** `[user@]host` as ssh gets it where mosh resolves it (`--experimental-remote-ip=local`). */
   userhost?: string;
   /** The arguments hold `--local`: `argv` is then what the server was given. */
   local?: boolean;

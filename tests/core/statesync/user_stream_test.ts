@@ -165,7 +165,7 @@ Deno.test("property: the shared-array stream equals the naive reference, event f
   );
 });
 
-Deno.test("60,000 one-byte Keystroke instructions (and resizes among them) apply in one diff", () => {
+Deno.test("60,000 one-byte Keystroke instructions (and resizes) apply in one diff", () => {
   const N = 60_000;
   const list: UserInstruction[] = [];
   let typed = "";
