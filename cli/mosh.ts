@@ -10,8 +10,17 @@
  * @module
  */
 
-import { lookup } from "node:dns/promises";
-import { checkPortRequest, LOCALE_VARS, parseMoshArgs, shellQuote } from "./mosh_options.ts";
+import { checkPortRequest, type MoshOptions, parseMoshArgs, shellQuote } from "./mosh_options.ts";
+import {
+  type Env,
+  serverArgv,
+  serverCommandLine,
+  sshArgv,
+  type SshStart,
+  starterEnv,
+} from "./ssh_command.ts";
+import { BootstrapReader } from "./bootstrap_line.ts";
+import { fakeProxy, FAMILIES, resolve } from "./fake_proxy.ts";
 import { selfCommand } from "./self.ts";
 import { VERSION } from "./version.ts";
 import { writeAll } from "./output.ts";
@@ -68,70 +77,6 @@ Mosh home page: https://mosh.org
 `;
 }
 
-const FAMILIES = ["inet", "inet6", "auto", "all", "prefer-inet", "prefer-inet6"];
-
-/** Addresses of `host` in the order mosh tries them for `family`. */
-async function resolve(
-  host: string,
-  family: string,
-): Promise<{ address: string; family: number }[]> {
-  const only = family === "inet" ? 4 : family === "inet6" ? 6 : 0;
-  let list = await lookup(host, { all: true, family: only, verbatim: true });
-  if (family === "prefer-inet") {
-    list = [
-      ...list.filter((a) => a.family === 4),
-      ...list.filter((a) => a.family === 6),
-    ];
-  }
-  if (family === "prefer-inet6") {
-    list = [
-      ...list.filter((a) => a.family === 6),
-      ...list.filter((a) => a.family === 4),
-    ];
-  }
-  if (family === "auto" && new Set(list.map((a) => a.family)).size > 1) list = list.slice(0, 1);
-  return list;
-}
-
-/** `--fake-proxy -- HOST PORT`: connect, say `MOSH IP`, then relay like netcat. */
-async function fakeProxy(
-  argv0: string,
-  family: string,
-  host: string,
-  port: string,
-): Promise<number> {
-  let last = "", lastAddr = host;
-  let conn: Deno.TcpConn | undefined;
-  try {
-    for (const a of await resolve(host, family)) {
-      lastAddr = a.address;
-      try {
-        conn = await Deno.connect({ hostname: a.address, port: Number(port) });
-        break;
-      } catch (e) {
-        last = e instanceof Error ? e.message : String(e);
-      }
-    }
-  } catch (e) {
-    last = e instanceof Error ? e.message : String(e);
-  }
-  if (!conn) {
-    err(`${argv0}: Could not connect to ${host}, last tried ${lastAddr}: ${last}\n`);
-    return 1;
-  }
-  err(`MOSH IP ${(conn.remoteAddr as Deno.NetAddr).hostname}\n`);
-  const up = Deno.stdin.readable.pipeTo(conn.writable, { preventClose: true })
-    .then(() => conn.closeWrite()).catch(() => {});
-  const down = conn.readable.pipeTo(Deno.stdout.writable, { preventClose: true }).catch(() => {});
-  await Promise.race([down, up.then(() => down)]);
-  try {
-    conn.close();
-  } catch {
-    // already closed
-  }
-  return 0;
-}
-
 /** Reads lines from a stream as they come. */
 async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
   let buf = "";
@@ -146,15 +91,121 @@ async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string
   if (buf) yield buf.replace(/\r$/, "");
 }
 
+/** The prediction modes of `--predict` and `MOSH_PREDICTION_DISPLAY`. */
+const MODES = ["adaptive", "always", "never", "experimental"];
+
+/**
+ * The checks mosh makes before it starts anything, in its order, up to `--fake-proxy`.
+ * @returns the prediction mode and the family, or the message to exit 1 with
+ */
+function settle(
+  argv0: string,
+  o: MoshOptions,
+  env: Env,
+): { predict: string; family: string } | { error: string } {
+  const usage = moshUsage(argv0);
+  let predict = o.predict;
+  if (predict === undefined && env.MOSH_PREDICTION_DISPLAY !== undefined) {
+    predict = env.MOSH_PREDICTION_DISPLAY;
+    if (!MODES.includes(predict)) {
+      return {
+        error:
+          `${argv0}: Unknown mode "${predict}" (MOSH_PREDICTION_DISPLAY in environment).\n\n${usage}`,
+      };
+    }
+  }
+  predict ??= "adaptive";
+  if (!MODES.includes(predict)) {
+    return { error: `${argv0}: Unknown mode "${predict}".\n\n${usage}` };
+  }
+  if (!["local", "remote", "proxy"].includes(o.remoteIp)) {
+    return { error: `Unknown parameter ${o.remoteIp}\n` };
+  }
+  const family = o.family.toLowerCase();
+  if (!FAMILIES.includes(family)) return { error: `${argv0}: Invalid family ${family}\n` };
+  return { predict, family };
+}
+
+/**
+ * The checks after `--fake-proxy`: the port request, a UTF-8 locale, a host.
+ * @returns the message to exit 1 with, or null
+ */
+function refuse(argv0: string, o: MoshOptions, env: Env): string | null {
+  if (o.port !== undefined) {
+    const bad = checkPortRequest(argv0, o.port);
+    if (bad) return bad + "\n";
+  }
+  if (!isUtf8Locale(env)) {
+    const v = localeVariable(env);
+    return `${argv0}: your locale is not UTF-8 (${
+      v ? `${v.name}=${v.value}` : "no LANG or LC_* set"
+    }, ` +
+      `character set "${localeCharset(env) ?? "ANSI_X3.4-1968"}"); mosh needs one.\n` +
+      "Set one, for example: export LANG=C.UTF-8\n";
+  }
+  if (o.operands.length < 1 && !o.local) return moshUsage(argv0);
+  return null;
+}
+
+/** The colour count `client -c` prints ("0" when it prints no number); throws if it cannot run. */
+async function countColors(client: { cmd: string; args: string[] }): Promise<string> {
+  const c = await new Deno.Command(client.cmd, {
+    args: [...client.args, "-c"],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const n = new TextDecoder().decode(c.stdout).trim();
+  return /^[0-9]+$/.test(n) ? n : "0";
+}
+
+/** Starts the server: over ssh, or with our own mosh-server here for `--local`. */
+function startServer(
+  start: SshStart,
+  env: Record<string, string>,
+): Deno.ChildProcess {
+  const o = start.options;
+  const io = { stdin: "null", stdout: "piped", stderr: "piped", env, clearEnv: true } as const;
+  if (o.local) {
+    const ours = selfCommand("mosh-server", []);
+    const server = o.server === "mosh-server" ? shellQuote([ours.cmd, ...ours.args]) : o.server;
+    return new Deno.Command("/bin/sh", {
+      args: ["-c", serverCommandLine(server, serverArgv(start))],
+      cwd: env.HOME || "/",
+      ...io,
+    }).spawn();
+  }
+  const [ssh, ...args] = sshArgv(start);
+  return new Deno.Command(ssh, { args, ...io }).spawn();
+}
+
+/**
+ * Reads the starter's stdout and stderr (mosh merges ssh's stderr into its stdout) to their
+ * end, showing the lines the reader passes through.
+ */
+async function readBootstrap(
+  starter: Deno.ChildProcess,
+  reader: BootstrapReader,
+  seen: string[],
+): Promise<void> {
+  const consume = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const line of lines(stream)) {
+      const shown = reader.take(line);
+      if (shown === null) continue;
+      seen.push(shown);
+      out(shown + "\n");
+    }
+  };
+  await Promise.all([consume(starter.stdout), consume(starter.stderr)]);
+}
+
 /** Runs `mosh` with `args` and returns its exit status. */
 export async function moshMain(args: string[], argv0 = "mosh"): Promise<number> {
   const usage = moshUsage(argv0);
-  const parsed = parseMoshArgs(args);
-  if ("error" in parsed) {
-    err(`${parsed.error}\n${usage}`);
+  const o = parseMoshArgs(args);
+  if ("error" in o) {
+    err(`${o.error}\n${usage}`);
     return 1;
   }
-  const o = parsed;
   if (o.help) {
     out(usage);
     return 0;
@@ -169,92 +220,36 @@ export async function moshMain(args: string[], argv0 = "mosh"): Promise<number> 
     return 0;
   }
   const env = Deno.env.toObject();
-  let predict = o.predict;
-  const modes = ["adaptive", "always", "never", "experimental"];
-  if (predict === undefined && env.MOSH_PREDICTION_DISPLAY !== undefined) {
-    predict = env.MOSH_PREDICTION_DISPLAY;
-    if (!modes.includes(predict)) {
-      err(
-        `${argv0}: Unknown mode "${predict}" (MOSH_PREDICTION_DISPLAY in environment).\n\n${usage}`,
-      );
-      return 1;
-    }
-  }
-  predict ??= "adaptive";
-  if (!modes.includes(predict)) {
-    err(`${argv0}: Unknown mode "${predict}".\n\n${usage}`);
+  const settled = settle(argv0, o, env);
+  if ("error" in settled) {
+    err(settled.error);
     return 1;
   }
-  if (!["local", "remote", "proxy"].includes(o.remoteIp)) {
-    err(`Unknown parameter ${o.remoteIp}\n`);
+  const { predict, family } = settled;
+  if (o.fakeProxy) return await fakeProxy(argv0, family, o.operands[0], o.operands[1]);
+  const refused = refuse(argv0, o, env);
+  if (refused !== null) {
+    err(refused);
     return 1;
   }
-  const family = o.family.toLowerCase();
-  if (!FAMILIES.includes(family)) {
-    err(`${argv0}: Invalid family ${family}\n`);
-    return 1;
-  }
-  if (o.fakeProxy) {
-    const [host, port] = o.operands;
-    return await fakeProxy(argv0, family, host, port);
-  }
-  if (o.port !== undefined) {
-    const bad = checkPortRequest(argv0, o.port);
-    if (bad) {
-      err(bad + "\n");
-      return 1;
-    }
-  }
-  if (!isUtf8Locale(env)) {
-    const v = localeVariable(env);
-    err(
-      `${argv0}: your locale is not UTF-8 (${
-        v ? `${v.name}=${v.value}` : "no LANG or LC_* set"
-      }, ` +
-        `character set "${localeCharset(env) ?? "ANSI_X3.4-1968"}"); mosh needs one.\n` +
-        "Set one, for example: export LANG=C.UTF-8\n",
-    );
-    return 1;
-  }
-  if (o.operands.length < 1 && !o.local) {
-    err(usage);
-    return 1;
-  }
-  let userhost = o.operands[0] ?? "127.0.0.1";
-  const command = o.operands.slice(1);
 
   // The client: ours unless --client names another; it tells us the colour count.
   const clientCmd = o.client === "mosh-client"
     ? selfCommand("mosh-client", [])
     : { cmd: o.client, args: [] };
-  let colors = "0";
+  let colors: string;
   try {
-    const c = await new Deno.Command(clientCmd.cmd, {
-      args: [...clientCmd.args, "-c"],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    const n = new TextDecoder().decode(c.stdout).trim();
-    if (/^[0-9]+$/.test(n)) colors = n;
+    colors = await countColors(clientCmd);
   } catch (e) {
     err(`Can't count colors: ${e instanceof Error ? e.message : e}\n`);
     return 1;
   }
 
-  const serverArgs = ["new", "-c", colors];
-  if (o.bindServer === undefined || /^ssh$/i.test(o.bindServer)) {
-    serverArgs.push(...(o.local ? ["-i", userhost] : ["-s"]));
-  } else if (!/^any$/i.test(o.bindServer)) {
-    serverArgs.push("-i", o.bindServer);
-  }
-  if (o.port !== undefined) serverArgs.push("-p", o.port);
-  for (const name of LOCALE_VARS) {
-    if (env[name] !== undefined) serverArgs.push("-l", `${name}=${env[name]}`);
-  }
-  if (command.length) serverArgs.push("--", ...command);
-
+  let userhost = o.operands[0] ?? "127.0.0.1";
   let ip: string | undefined;
-  if (o.remoteIp === "local" && !o.local) {
+  if (o.local) {
+    ip = userhost;
+  } else if (o.remoteIp === "local") {
     const m = /^((?:.*@)?)(.*)$/.exec(userhost)!;
     const first = (await resolve(m[2], family).catch(() => []))[0];
     if (!first) {
@@ -265,131 +260,49 @@ export async function moshMain(args: string[], argv0 = "mosh"): Promise<number> 
     userhost = `${m[1]}${ip}`;
   }
 
-  // The server side: ssh, or our own mosh-server here for --local.
-  const childEnv: Record<string, string> = { ...env, MOSH_CLIENT_PID: String(Deno.pid) };
-  delete childEnv.MOSH_PREDICTION_DISPLAY;
+  const self = selfCommand("mosh", []);
+  const start: SshStart = { options: o, userhost, colors, env, self: [self.cmd, ...self.args] };
   let starter: Deno.ChildProcess;
-  const serverLine = (server: string) => `${server} ${shellQuote(serverArgs)}`;
-  if (o.local) {
-    delete childEnv.SSH_CONNECTION;
-    ip = userhost;
-    const ours = selfCommand("mosh-server", []);
-    const server = o.server === "mosh-server" ? shellQuote([ours.cmd, ...ours.args]) : o.server;
-    starter = new Deno.Command("/bin/sh", {
-      args: ["-c", serverLine(server)],
-      cwd: env.HOME || "/",
-      env: childEnv,
-      clearEnv: true,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-  } else {
-    const sshOpts = ["-n"];
-    if (o.sshPty) sshOpts.push("-tt");
-    let prefix = "";
-    if (o.remoteIp === "remote") {
-      prefix = "sh -c " +
-        shellQuote([
-          '[ -n "$SSH_CONNECTION" ] && printf "\\nMOSH SSH_CONNECTION %s\\n" "$SSH_CONNECTION"',
-        ]) +
-        " ; ";
-      if (family === "inet") sshOpts.push("-4");
-      if (family === "inet6") sshOpts.push("-6");
-    }
-    if (o.remoteIp === "proxy") {
-      childEnv.SHELL = "/bin/sh";
-      const self = selfCommand("mosh", [`--family=${family}`]);
-      sshOpts.push(
-        "-S",
-        "none",
-        "-o",
-        `ProxyCommand=${shellQuote([self.cmd, ...self.args])} --fake-proxy -- %h %p`,
-      );
-    }
-    const [ssh, ...sshArgs] = o.ssh;
-    try {
-      starter = new Deno.Command(ssh, {
-        args: [...sshArgs, ...sshOpts, userhost, "--", prefix + serverLine(o.server)],
-        env: childEnv,
-        clearEnv: true,
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-    } catch (e) {
-      err(`${argv0}: cannot run ${ssh}: ${e instanceof Error ? e.message : e}\n`);
-      return 1;
-    }
+  try {
+    starter = startServer(start, starterEnv(env, o, Deno.pid));
+  } catch (e) {
+    const what = o.local ? "/bin/sh" : o.ssh[0];
+    err(`${argv0}: cannot run ${what}: ${e instanceof Error ? e.message : e}\n`);
+    return 1;
   }
-
-  // Read both streams (mosh merges ssh's stderr into its stdout) until MOSH CONNECT.
-  let port: string | undefined, key: string | undefined, sshIp: string | undefined;
-  let badRange = false, fatal: string | undefined;
+  const reader = new BootstrapReader({ argv0, userhost, ip, local: o.local, portRequest: o.port });
   const seen: string[] = [];
-  const consume = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const line of lines(stream)) {
-      if (port && key) continue; // lines after MOSH CONNECT are discarded
-      if (line.startsWith("MOSH IP ")) {
-        const m = /^MOSH IP (\S+)\s*$/.exec(line);
-        if (ip !== undefined && !o.local) {
-          fatal ??= `${argv0} error: detected attempt to redefine MOSH IP.`;
-        } else if (!m) fatal ??= `Bad MOSH IP string: ${line}`;
-        else ip = m[1];
-      } else if (line.startsWith("MOSH SSH_CONNECTION ")) {
-        const words = line.split(/\s+/);
-        if (words.length === 6) sshIp = words[4];
-        else fatal ??= `Bad MOSH SSH_CONNECTION string: ${line}`;
-      } else if (line.startsWith("MOSH CONNECT ")) {
-        const m = /^MOSH CONNECT (\d+?) ([A-Za-z0-9/+]{22})\s*$/.exec(line);
-        if (m) [port, key] = [m[1], m[2]];
-        else fatal ??= `Bad MOSH CONNECT string: ${line}`;
-      } else {
-        if (o.port?.includes(":") && /Bad UDP port/.test(line)) badRange = true;
-        seen.push(line);
-        out(line + "\n");
-      }
-    }
-  };
-  await Promise.all([consume(starter.stdout), consume(starter.stderr)]);
+  await readBootstrap(starter, reader, seen);
   const status = await starter.status;
-  if (fatal) {
-    err(fatal + "\n");
-    return 1;
-  }
-  if (ip === undefined) {
-    if (sshIp !== undefined) {
-      err(
-        `${argv0}: Using remote IP address ${sshIp} from $SSH_CONNECTION for hostname ${userhost}\n`,
-      );
-      ip = sshIp;
-    } else if (!(port && key)) {
-      // ssh itself failed before the proxy said anything: its own words were shown above.
-      err(explainFailure(argv0, o, status.code, seen));
-      return 1;
-    } else {
-      err(`${argv0}: Did not find remote IP address (is SSH ProxyCommand disabled?).\n`);
-      return 1;
-    }
-  }
-  if (!port || !key) {
-    if (badRange) {
-      err(`${argv0}: Server does not support UDP port range option.\n`);
-      return 1;
-    }
-    err(explainFailure(argv0, o, status.code, seen));
+  const end = reader.finish();
+  if (end.warning) err(end.warning + "\n");
+  if ("error" in end) {
+    // Where ssh or the server's start failed, our message says which and what to do.
+    const ours = end.reason === "no-connect" || (end.reason === "no-ip" && !reader.connected);
+    err(ours ? explainFailure(argv0, o, status.code, seen) : end.error + "\n");
     return 1;
   }
 
-  const clientEnv: Record<string, string> = {
-    ...env,
-    MOSH_KEY: key,
-    MOSH_PREDICTION_DISPLAY: predict,
-  };
+  return await runClient(clientCmd, args, end, predict, o, env);
+}
+
+/** Runs the client against the server until it exits; its exit status. */
+async function runClient(
+  client: { cmd: string; args: string[] },
+  args: string[],
+  server: { ip: string; port: string; key: string },
+  predict: string,
+  o: MoshOptions,
+  env: Env,
+): Promise<number> {
+  const clientEnv: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) clientEnv[name] = value;
+  clientEnv.MOSH_KEY = server.key;
+  clientEnv.MOSH_PREDICTION_DISPLAY = predict;
   if (o.predictOverwrite) clientEnv.MOSH_PREDICTION_OVERWRITE = "yes";
   if (!o.init) clientEnv.MOSH_NO_TERM_INIT = "1";
-  const client = new Deno.Command(clientCmd.cmd, {
-    args: [...clientCmd.args, `-# ${args.join(" ")} |`, ip, port],
+  const child = new Deno.Command(client.cmd, {
+    args: [...client.args, `-# ${args.join(" ")} |`, server.ip, server.port],
     env: clientEnv,
     clearEnv: true,
     stdin: "inherit",
@@ -405,7 +318,7 @@ export async function moshMain(args: string[], argv0 = "mosh"): Promise<number> 
       // not catchable here
     }
   }
-  return (await client.status).code;
+  return (await child.status).code;
 }
 
 /** The one message for a session that did not start, with the way out. */

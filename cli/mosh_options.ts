@@ -54,7 +54,15 @@ const SPECS: Spec[] = [
   { name: "family", arg: true, set: (o, v) => (o.family = v as string) },
   { name: "4", arg: false, set: (o) => (o.family = "inet") },
   { name: "6", arg: false, set: (o) => (o.family = "inet6") },
-  { name: "ssh", arg: true, set: (o, v) => (o.ssh = shellWords(v as string)) },
+  {
+    name: "ssh",
+    arg: true,
+    set: (o, v) => {
+      const words = shellWords(v as string);
+      if (!words.length) throw new Error("names no command");
+      o.ssh = words;
+    },
+  },
   { name: "ssh-pty", arg: false, negatable: true, set: (o, v) => (o.sshPty = v as boolean) },
   { name: "init", arg: false, negatable: true, set: (o, v) => (o.init = v as boolean) },
   { name: "local", arg: false, set: (o) => (o.local = true) },
@@ -65,36 +73,43 @@ const SPECS: Spec[] = [
   { name: "experimental-remote-ip", arg: true, set: (o, v) => (o.remoteIp = v as string) },
 ];
 
-/** Splits a string into words as a POSIX shell would (quotes and backslashes; no expansion). */
+/** Perl's `\s` on a byte string: ASCII whitespace. */
+const WS = "[ \\t\\n\\v\\f\\r]";
+const DOUBLE = /^"((?:[^\\"]|\\[\s\S])*)"/;
+const SINGLE = /^'((?:[^\\']|\\[\s\S])*)'/;
+const UNQUOTED = new RegExp(`^((?:\\\\[\\s\\S]|[^\\\\"'])*?)($|${WS}+|(?!^)(?=["']))`);
+
+/**
+ * Splits `--ssh`'s value into words as mosh does, with Perl's `Text::ParseWords::shellwords`:
+ * like a shell, but a backslash escapes any character inside double quotes, and inside single
+ * quotes it escapes a quote while staying in the word (`'a\'b'` is `a\'b`). No expansion.
+ * @throws {Error} where shellwords returns nothing: an unmatched quote or a trailing backslash
+ */
 export function shellWords(s: string): string[] {
+  let line = s.replace(new RegExp(`^${WS}+`), "");
   const words: string[] = [];
-  let word = "", inWord = false, quote: "'" | '"' | "" = "";
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (quote === "'") {
-      if (c === "'") quote = "";
-      else word += c;
-    } else if (quote === '"') {
-      if (c === '"') quote = "";
-      else if (c === "\\" && i + 1 < s.length && '"\\$`\n'.includes(s[i + 1])) word += s[++i];
-      else word += c;
-    } else if (c === "'" || c === '"') {
-      quote = c;
-      inWord = true;
-    } else if (c === "\\" && i + 1 < s.length) {
-      word += s[++i];
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) words.push(word);
-      word = "";
-      inWord = false;
+  let word: string | undefined;
+  while (line.length) {
+    let m: RegExpExecArray | null;
+    let piece: string, delimited = false;
+    if ((m = DOUBLE.exec(line))) {
+      piece = m[1].replace(/\\([\s\S])/g, "$1");
+    } else if ((m = SINGLE.exec(line))) {
+      piece = m[1];
+    } else if ((m = UNQUOTED.exec(line))) {
+      piece = m[1].replace(/\\([\s\S])/g, "$1");
+      delimited = m[2].length > 0;
     } else {
-      word += c;
-      inWord = true;
+      throw new Error(`unmatched quote or backslash in ${JSON.stringify(s)}`);
     }
+    line = line.slice(m[0].length);
+    word = (word ?? "") + piece;
+    if (delimited) {
+      words.push(word);
+      word = undefined;
+    }
+    if (!line.length && word !== undefined) words.push(word);
   }
-  if (quote) throw new Error(`unmatched ${quote} in ${JSON.stringify(s)}`);
-  if (inWord) words.push(word);
   return words;
 }
 

@@ -31,17 +31,20 @@ import { RttEstimator } from "./rtt.ts";
 /** An opaque peer address, as the I/O shell spells it (e.g. "127.0.0.1:60001"). */
 export type Address = string;
 
-/** mosh's SERVER_ASSOCIATION_TIMEOUT: the server stops sending after this much silence. */
+/** mosh's SERVER_ASSOCIATION_TIMEOUT: the server stops sending after this much silence, ms. */
 export const SERVER_ASSOCIATION_TIMEOUT = 40_000;
-/** mosh's PORT_HOP_INTERVAL. */
+/**
+ * mosh's PORT_HOP_INTERVAL: the client moves to a new local port when no round trip has
+ * succeeded for this long and its last move is as old, ms.
+ */
 export const PORT_HOP_INTERVAL = 10_000;
 /** mosh's MAX_PORTS_OPEN: receive sockets a client keeps. */
 export const MAX_PORTS_OPEN = 10;
-/** mosh's MAX_OLD_SOCKET_AGE: older sockets close once the newest is this old. */
+/** mosh's MAX_OLD_SOCKET_AGE: older sockets close once the newest is this old, ms. */
 export const MAX_OLD_SOCKET_AGE = 60_000;
-/** A received timestamp is echoed only if it arrived less than this long ago. */
+/** A received timestamp is echoed only if it arrived less than this long ago, ms. */
 const TIMESTAMP_ECHO_WINDOW = 1000;
-/** What ECN "congestion experienced" subtracts from the echoed timestamp. */
+/** What ECN "congestion experienced" subtracts from the echoed timestamp, ms. */
 const CONGESTION_TIMESTAMP_PENALTY = 500;
 
 /** A sealed datagram and where it goes. */

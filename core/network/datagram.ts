@@ -24,7 +24,7 @@ export const NONCE_TAIL_BYTES = 8;
 export const TIMESTAMPS_BYTES = 4;
 /** Bytes a datagram adds around its payload: nonce tail, timestamps and tag (12 + 16). */
 export const DATAGRAM_OVERHEAD = NONCE_TAIL_BYTES + TIMESTAMPS_BYTES + TAG_BYTES;
-/** mosh's receive buffer (`Session::RECEIVE_MTU`); anything longer is refused. */
+/** mosh's receive buffer (`Session::RECEIVE_MTU`), bytes; anything longer is refused. */
 export const RECEIVE_MTU = 2048;
 /** The timestamp value that means "none". */
 export const NO_TIMESTAMP = 0xffff;

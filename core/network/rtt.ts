@@ -7,11 +7,13 @@
  * @module
  */
 
-/** Bounds of the retransmission timeout, ms. */
+/** The least retransmission timeout, ms. */
 export const MIN_RTO = 50;
+/** The greatest retransmission timeout, ms. */
 export const MAX_RTO = 1000;
-/** Bounds of the send interval, ms. */
+/** The least send interval, ms. */
 export const SEND_INTERVAL_MIN = 20;
+/** The greatest send interval, ms. */
 export const SEND_INTERVAL_MAX = 250;
 /** Samples at or above this are ignored, ms. */
 export const MAX_RTT_SAMPLE = 5000;

@@ -141,9 +141,11 @@ const DIST_EXTRA = [
   13,
   13,
 ];
+/** The shortest match deflate can encode, bytes. */
 const MIN_MATCH = 3;
 /** Positions of recent 3-byte prefixes by hash, reused across calls. */
 const HEAD = new Int32Array(1 << 12).fill(-1);
+/** The longest match deflate can encode, bytes. */
 const MAX_MATCH = 258;
 
 /** The fixed literal/length code of `symbol`: its bits reversed for LSB-first output. */

@@ -22,7 +22,7 @@ import { Emulator } from "../terminal/emulator.ts";
 import { Framebuffer } from "../terminal/framebuffer.ts";
 import { newFrame } from "../terminal/display.ts";
 
-/** Sizes beyond this in either direction are taken as a malformed diff. */
+/** Sizes beyond this many columns or rows are taken as a malformed diff. */
 const MAX_DIMENSION = 4096;
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();

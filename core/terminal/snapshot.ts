@@ -20,7 +20,7 @@
 import { Attr, PALETTE_FLAG, Renditions, RGB_FLAG } from "./renditions.ts";
 import { CONTINUATION, Row, STRIDE, TEXT, WIDE } from "./row.ts";
 import { charWidth } from "./wcwidth.ts";
-import { allocWords, copyWords } from "./words.ts";
+import { allocWords, copyWords } from "../bytes.ts";
 import {
   CM_MASK,
   CM_RGB,

@@ -19,11 +19,11 @@ import { encodeFragment, Fragmenter } from "../network/fragment.ts";
 import { encodeInstruction, type Instruction, PROTOCOL_VERSION } from "../network/instruction.ts";
 import { allocBytes } from "../bytes.ts";
 
-/** mosh's ACK_INTERVAL: the idle heartbeat. */
+/** mosh's ACK_INTERVAL: the idle heartbeat, ms. */
 export const ACK_INTERVAL = 3000;
-/** mosh's ACK_DELAY: how long an ack of new data may wait for data to ride on. */
+/** mosh's ACK_DELAY: how long an ack of new data may wait for data to ride on, ms. */
 export const ACK_DELAY = 100;
-/** mosh's ACTIVE_RETRY_TIMEOUT: resend eagerly only while the peer was heard this recently. */
+/** mosh's ACTIVE_RETRY_TIMEOUT: resend eagerly only while the peer was heard this recently (ms). */
 export const ACTIVE_RETRY_TIMEOUT = 10_000;
 /** mosh's SHUTDOWN_RETRIES. */
 export const SHUTDOWN_RETRIES = 16;

@@ -3,10 +3,20 @@
  * (`My`) and receives the peer's (`Remote`), and touches no socket and no clock:
  *
  * ```ts
- * t.receive(now, datagram, from);   // authenticate, reassemble, apply or drop
- * t.setCurrentState(state);         // a new local state to synchronize
- * const out = t.tick(now);          // datagrams due now, each with its destination
- * const wait = t.waitTime(now);     // ms until tick() has work (Infinity: none)
+ * import { Transport } from "./transport.ts";
+ * import { Base64Key } from "../crypto/key.ts";
+ * import { UserStream } from "../statesync/user_stream.ts";
+ *
+ * const key = Base64Key.fromBytes(new Uint8Array(16));
+ * const start = { key, initialState: new UserStream(), initialRemote: new UserStream(), now: 0 };
+ * const t = new Transport({ ...start, server: false, remote: "server:60001" });
+ * const peer = new Transport({ ...start, server: true });
+ *
+ * t.setCurrentState(t.currentState.pushKeys(Uint8Array.of(0x68, 0x69))); // a new local state
+ * const out = t.tick(0); // datagrams due now, each with its destination
+ * for (const o of out) peer.receive(5, o.data, "client:1"); // authenticate, reassemble, apply or drop
+ * const wait = t.waitTime(5); // ms until tick() has work (Infinity: none)
+ * if (peer.latestRemote.state.size !== 2 || !(wait > 0)) throw new Error("not synchronized");
  * ```
  *
  * The receiver keeps the numbered states the peer may still base diffs on. A diff whose base it
@@ -180,8 +190,16 @@ export class Transport<My extends SyncState<My>, Remote extends SyncState<Remote
       this.#lastReceiverState = latest;
       return new Uint8Array(0);
     }
+    // Drop what all kept states share: the oldest one, which each extends; all or none, so
+    // they stay comparable. A key holder's need not extend it (0->1, 0->2, then 2->3 with
+    // throwaway 1); mosh-server aborts there. Keep them whole this time, and count it.
     const oldest = this.#received[0].state;
-    for (const s of this.#received) s.state = s.state.subtract(oldest);
+    try {
+      const trimmed = this.#received.map((s) => s.state.subtract(oldest));
+      this.#received.forEach((s, i) => s.state = trimmed[i]);
+    } catch {
+      this.drops.add("diff");
+    }
     this.#lastReceiverState = this.latestRemote.state;
     return diff;
   }

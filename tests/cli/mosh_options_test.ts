@@ -25,6 +25,9 @@ Deno.test("--ssh is split as a shell would split it", () => {
     "a b",
   ]);
   assert.throws(() => shellWords("ssh 'oops"), /unmatched/);
+  // Perl's Text::ParseWords, as mosh uses it, not POSIX sh: see tests/interop/mosh_wrapper_test.ts.
+  assertEquals(shellWords(`ssh -F "c:\\cfg" -o 'a\\'b'`), ["ssh", "-F", "c:cfg", "-o", "a\\'b"]);
+  assertEquals(parseMoshArgs(["--ssh= ", "h"]), { error: "Option ssh: names no command" });
 });
 
 Deno.test("options may follow the host, take values both ways, and abbreviate", () => {

@@ -5,17 +5,12 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { runs } from "./_runs.ts";
 import { assertEquals } from "../_assert.ts";
 import { runSession, type Scenario } from "./session.ts";
 import { CONVERGENCE_BOUND, peakRate, scenario } from "./scenario.ts";
 import { ACK_INTERVAL } from "../../core/transport/sender.ts";
 import { SEND_INTERVAL_MIN } from "../../core/network/rtt.ts";
-
-const seedEnv = Deno.env.get("DENOMOSH_SIM_SEED");
-const params = (numRuns: number) => ({
-  numRuns,
-  ...(seedEnv ? { seed: Number(seedEnv) } : {}),
-});
 
 /** At most one frame per SEND_INTERVAL_MIN, plus acks and heartbeats, in any second. */
 const MAX_PER_SECOND = 1000 / SEND_INTERVAL_MIN + 10;
@@ -33,7 +28,7 @@ Deno.test("after the network heals, both sides converge and every keystroke arri
         `converged ${r.convergedAt - s.healAt} ms after healing (bound ${CONVERGENCE_BOUND})`,
       );
     }),
-    params(6000),
+    runs(6000),
   );
 });
 
@@ -46,7 +41,7 @@ Deno.test("loss does not cause a datagram storm: each side stays within the fram
         assert.ok(peak <= MAX_PER_SECOND, `${dir}: ${peak} datagrams in one second`);
       }
     }),
-    params(2000),
+    runs(2000),
   );
 });
 
@@ -67,7 +62,7 @@ Deno.test("an idle session sends one heartbeat every 3 s each way (1,000 session
         }
       }
     }),
-    params(1000),
+    runs(1000),
   );
 });
 
@@ -98,7 +93,7 @@ Deno.test("roaming: the server follows NAT rebinding and the client's port hops 
         );
       },
     ),
-    params(1000),
+    runs(1000),
   );
 });
 

@@ -4,12 +4,10 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { runs } from "./_runs.ts";
 import { runSession } from "./session.ts";
 import { CONVERGENCE_BOUND, scenario } from "./scenario.ts";
 import { ACTIVE_RETRY_TIMEOUT } from "../../core/transport/sender.ts";
-
-const seedEnv = Deno.env.get("DENOMOSH_SIM_SEED");
-const params = (numRuns: number) => ({ numRuns, ...(seedEnv ? { seed: Number(seedEnv) } : {}) });
 
 Deno.test("on a healed network either side's shutdown ends both sides cleanly (500 sessions)", () => {
   fc.assert(
@@ -21,7 +19,7 @@ Deno.test("on a healed network either side's shutdown ends both sides cleanly (5
       assert.equal(r.exits[peer]?.how, "acked", `${peer} exit: ${JSON.stringify(r.exits)}`);
       assert.ok(r.exits[by]!.at - at < 2000, "the handshake takes a few round trips");
     }),
-    params(500),
+    runs(500),
   );
 });
 
@@ -36,6 +34,6 @@ Deno.test("under loss or silence the initiator still leaves within 10 s (500 ses
       assert.ok(exit.how !== "acked", exit.how);
       assert.ok(exit.at - at <= ACTIVE_RETRY_TIMEOUT, `${by} left ${exit.at - at} ms later`);
     }),
-    params(500),
+    runs(500),
   );
 });

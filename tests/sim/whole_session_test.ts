@@ -5,15 +5,13 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { runs } from "./_runs.ts";
 import { runWholeSession, type WholeScenario } from "./whole_session.ts";
 import { CONVERGENCE_BOUND, MAX_ONE_WAY, wholeScenario } from "./scenario.ts";
 import { ACK_INTERVAL, ACTIVE_RETRY_TIMEOUT } from "../../core/transport/sender.ts";
 import { SERVER_LATE_MS } from "../../core/session/notification.ts";
 import { ECHO_MINDELAY_MS } from "../../core/session/server_session.ts";
 import type { Framebuffer } from "../../core/terminal/framebuffer.ts";
-
-const seedEnv = Deno.env.get("DENOMOSH_SIM_SEED");
-const runs = (n: number) => ({ numRuns: n, ...(seedEnv ? { seed: Number(seedEnv) } : {}) });
 
 /** Row texts and the cursor, for a readable failure. */
 function show(fb: Framebuffer): string {

@@ -11,9 +11,14 @@ import { serializeInstruction } from "../../../core/network/instruction.ts";
 import { MAX_INFLATED_BYTES } from "../../../core/network/compressor.ts";
 import { TextState } from "../../sim/text_state.ts";
 import { platform, withRandom } from "../../_platform.ts";
+import { decodeUserMessage } from "../../../core/statesync/user_message.ts";
+import fc from "fast-check";
+import { toHex } from "../../_hex.ts";
+import { type Forged, forger } from "./_forge.ts";
 
 const KEY = Base64Key.fromBytes(new Uint8Array(16).fill(3));
 const zeros = (b: Uint8Array) => b.fill(0); // no chaff: sizes are exact
+const enc = new TextEncoder(), dec = new TextDecoder();
 
 /** Delivers datagrams; whether any of them completed a new state. */
 function deliver(
@@ -203,4 +208,107 @@ Deno.test("a key holder's state that does not extend the newest is skipped, not 
   assertEquals(deliver(server, forged, 5000, "c:1"), true);
   assertEquals(server.takeRemoteDiff().length, 0, "skipped");
   assertEquals(server.drops.total("diff"), 1);
+});
+
+/** A server transport and a key holder who forges instructions to it. */
+function forgedPair() {
+  const { server } = pair();
+  const forge = forger(KEY);
+  let t = 0;
+  const send = (f: Forged): boolean => {
+    t += 10;
+    let fresh = false;
+    for (const d of forge(t, f)) fresh = server.receive(t, d, "c:1") || fresh;
+    return fresh;
+  };
+  return { server, send };
+}
+
+const typed = (text: string, base = new UserStream()) => base.pushKeys(enc.encode(text));
+const keysOf = (diff: Uint8Array) =>
+  (decodeUserMessage(diff) ?? []).map((e) => "keys" in e ? dec.decode(e.keys) : "|").join("");
+
+Deno.test("a key holder's states that do not extend each other are skipped and counted (0->1, 0->2, 2->3 throwaway 1)", () => {
+  const { server, send } = forgedPair();
+  const empty = new UserStream(), s1 = typed("a"), s2 = typed("b"), s3 = typed("c", s2);
+  assert.ok(send({ oldNum: 0n, newNum: 1n, throwawayNum: 0n, diff: s1.diffFrom(empty) }));
+  assertEquals(keysOf(server.takeRemoteDiff()), "a");
+  assert.ok(send({ oldNum: 0n, newNum: 2n, throwawayNum: 0n, diff: s2.diffFrom(empty) }));
+  assertEquals(server.takeRemoteDiff().length, 0, "2 does not extend 1, the last state read");
+  assert.ok(send({ oldNum: 2n, newNum: 3n, throwawayNum: 1n, diff: s3.diffFrom(s2) }));
+  assertEquals(keysOf(server.takeRemoteDiff()), "c", "3 extends 2; 2 does not extend 1");
+  assert.ok(server.drops.total("diff") >= 2, JSON.stringify(server.drops.counts));
+  // Once the key holder throws 1 away, its states are one line again, and are trimmed.
+  const s4 = typed("d", s3);
+  assert.ok(send({ oldNum: 3n, newNum: 4n, throwawayNum: 3n, diff: s4.diffFrom(s3) }));
+  assertEquals(keysOf(server.takeRemoteDiff()), "d");
+  assertEquals(server.latestRemote.state.size, 1, "what all kept states share is dropped");
+});
+
+Deno.test("property: a key holder's instructions never make the receive path throw or read backwards", () => {
+  const step = fc.record({
+    base: fc.nat(), // which known state the diff starts from
+    // How the new number is chosen: 0 replays an earlier instruction exactly; 1 fills a gap
+    // below the newest (an out-of-order state); 2-4 go that far past the newest.
+    how: fc.nat(4),
+    pick: fc.nat(),
+    throwaway: fc.nat(),
+    events: fc.array(
+      fc.oneof(
+        fc.string({ unit: fc.constantFrom("a", "b", "c"), minLength: 1, maxLength: 3 }),
+        fc.constant(null),
+      ),
+      { maxLength: 3 },
+    ),
+    garbage: fc.boolean(),
+  });
+  fc.assert(
+    fc.property(fc.array(step, { maxLength: 40 }), (steps) => {
+      const { server, send } = forgedPair();
+      // The content of each state number the key holder used (each number has one).
+      const content = new Map<bigint, UserStream>([[0n, new UserStream()]]);
+      const sent: Forged[] = [];
+      let top = 0n, read = 0n;
+      for (const s of steps) {
+        const gaps = [];
+        for (let n = 1n; n < top; n++) if (!content.has(n)) gaps.push(n);
+        let f: Forged;
+        if (s.how === 0 && sent.length) {
+          f = sent[s.pick % sent.length];
+        } else {
+          const nums = [...content.keys()];
+          const oldNum = nums[s.base % nums.length];
+          let state = content.get(oldNum)!;
+          for (const e of s.events) {
+            state = e === null ? state.pushResize(80, 24) : typed(e, state);
+          }
+          const newNum = s.how === 1 && gaps.length
+            ? gaps[s.pick % gaps.length]
+            : top + BigInt(Math.max(1, s.how - 1));
+          const diff = s.garbage
+            ? Uint8Array.of(0x0a, 0x05, 0x12)
+            : state.diffFrom(content.get(oldNum)!);
+          if (!s.garbage) content.set(newNum, state);
+          if (newNum > top) top = newNum;
+          const throwawayNum = BigInt(s.throwaway % (Number(top) + 2));
+          f = { oldNum, newNum, throwawayNum, diff };
+          sent.push(f);
+        }
+        send(f); // never throws
+        const latest = server.latestRemote.num;
+        assert.ok(latest >= read, "the newest state read never goes back");
+        const got = server.takeRemoteDiff(); // never throws
+        if (latest === read) {
+          assertEquals(got.length, 0);
+          continue;
+        }
+        // Exactly the events from the last state read to the newest, when it extends it;
+        // nothing (skipped and counted) when it does not.
+        const from = content.get(read)!, to = content.get(latest)!;
+        assertEquals(toHex(got), to.hasPrefix(from) ? toHex(to.diffFrom(from)) : "");
+        read = latest;
+      }
+    }),
+    { numRuns: 300 },
+  );
 });
