@@ -6,9 +6,17 @@
  * import { Transport } from "./transport.ts";
  * import { Base64Key } from "../crypto/key.ts";
  * import { UserStream } from "../statesync/user_stream.ts";
+ * import { nativePlatform } from "../../io/platform.ts";
  *
  * const key = Base64Key.fromBytes(new Uint8Array(16));
- * const start = { key, initialState: new UserStream(), initialRemote: new UserStream(), now: 0 };
+ * const platform = nativePlatform(); // the AES block cipher, zlib and random bytes
+ * const start = {
+ *   key,
+ *   platform,
+ *   initialState: new UserStream(),
+ *   initialRemote: new UserStream(),
+ *   now: 0,
+ * };
  * const t = new Transport({ ...start, server: false, remote: "server:60001" });
  * const peer = new Transport({ ...start, server: true });
  *
