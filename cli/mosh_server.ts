@@ -107,6 +107,20 @@ function adoptLocale(
     `the character set "${localeCharset(next) ?? "ANSI_X3.4-1968"}".\n\n`;
 }
 
+/**
+ * The line that tells of this user's detached sessions here (`mosh --attach` takes them back),
+ * or null. A session directory that cannot be read only means no notice.
+ */
+async function detachedSessionsNotice(): Promise<string | null> {
+  try {
+    const { findSessionDir } = await import("../io/session_dir.ts");
+    const { detachedNotice, detachedSessions } = await import("../server/control_client.ts");
+    return detachedNotice(await detachedSessions(findSessionDir()), Deno.hostname());
+  } catch {
+    return null;
+  }
+}
+
 /** `mosh-server new ...`: checks everything, starts the daemon, prints MOSH CONNECT. */
 async function runNew(args: string[]): Promise<number> {
   const env = Deno.env.toObject();
@@ -131,6 +145,9 @@ async function runNew(args: string[]): Promise<number> {
     program = options.command[0];
     argv = options.command;
   }
+  // As mosh tells of detached sessions in the new one's terminal, we do, with the way back in.
+  const detached = await detachedSessionsNotice();
+  if (detached) preamble = `${detached}\r\n` + preamble;
   const located = resolveProgram(program, env.PATH);
   if (!located) {
     writeAll(Deno.stderr, `mosh-server: cannot run ${program}: command not found\n`);
@@ -261,7 +278,21 @@ async function runDaemon(): Promise<number> {
     verbose: options.verbose > 0,
     screenDump: config.screenDump,
   });
+  // Reattach (`mosh-server attach`): the session answers on its socket in the user's directory.
+  // Without one (no writable directory, a bad mode), the session runs on, unattachable.
+  const { startControl } = await import("../server/control.ts");
+  const { openSessionDir } = await import("../io/session_dir.ts");
+  let control: { close(): Promise<void> } | undefined;
+  try {
+    control = startControl({
+      info: () => server.info(),
+      attach: (request) => Promise.resolve(server.attach(request)),
+    }, openSessionDir(), { log });
+  } catch (e) {
+    log?.(`mosh-server: this session cannot be reattached: ${e instanceof Error ? e.message : e}`);
+  }
   const code = await server.done;
+  await control?.close();
   console.log("\n[mosh-server is exiting.]");
   return code;
 }

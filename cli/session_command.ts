@@ -231,7 +231,9 @@ async function attach(dir: string | null, args: AttachArgs, argv0: string): Prom
       );
     }
   }
-  const answer = await requestAttach(target.path, args.request);
+  // Who attaches, for the notice the old client gets: the ssh client's address, if any.
+  const from = Deno.env.get("SSH_CONNECTION")?.split(" ")[0];
+  const answer = await requestAttach(target.path, from ? { ...args.request, from } : args.request);
   if ("error" in answer) return fail(answer.error.map((l) => `${argv0}: ${l}\n`).join(""));
   for (const m of answer.messages ?? []) writeAll(Deno.stderr, m + "\n");
   printConnect({ port: answer.port, key: answer.key, pid: target.pid });

@@ -52,6 +52,8 @@ export interface AttachRequest {
   ip?: string;
   /** The ports to try; the daemon's default range if absent. */
   ports?: { low: number; high: number };
+  /** Who attaches, for the old client's notice: the ssh client's address, if known. */
+  from?: string;
 }
 
 /** A session's new port and fresh key, and any messages binding it gave. */
@@ -132,6 +134,12 @@ export function parseRequest(line: string): ControlRequest | ControlError {
       return { error: ["The attach request's ports must be {low, high} with 0 <= low <= high"] };
     }
     request.ports = { low: p.low, high: p.high };
+  }
+  if (r.from !== undefined) {
+    if (typeof r.from !== "string" || r.from.length > 255 || /[\x00-\x1f\x7f]/.test(r.from)) {
+      return { error: ["The attach request's from must be printable text of 255 at most"] };
+    }
+    request.from = r.from;
   }
   return request;
 }

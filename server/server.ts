@@ -13,12 +13,14 @@
  * @module
  */
 
-import type { Base64Key } from "../core/crypto/key.ts";
 import type { ServerAction } from "../core/session/action.ts";
 import { ServerSession, type ServerSignal } from "../core/session/server_session.ts";
 import type { Framebuffer } from "../core/terminal/framebuffer.ts";
 import { type Clock, systemClock } from "../io/clock.ts";
-import type { DatagramSocket } from "../io/datagram.ts";
+import { type DatagramNetwork, type DatagramSocket, udpNetwork } from "../io/datagram.ts";
+import { Base64Key } from "../core/crypto/key.ts";
+import { bindServer } from "./bind.ts";
+import type { AttachAnswer, AttachRequest, ControlError, SessionInfo } from "./control_protocol.ts";
 import { Pty } from "../io/pty.ts";
 import { IdleCollector } from "../io/idle_gc.ts";
 import { nativePlatform } from "../io/platform.ts";
@@ -89,6 +91,12 @@ export interface ServerConfig extends ApplicationSpec {
   spawn?: (spec: ApplicationSpec, cols: number, rows: number) => Application;
   /** Listen for SIGTERM, SIGINT, SIGUSR1 (and SIGUSR2 with a screen dump); default true. */
   signals?: boolean;
+  /** Where a reattaching client's new port is bound; real UDP unless a test says not. */
+  network?: DatagramNetwork;
+  /** The ports a reattach tries when the request names none (mosh's default range). */
+  attachPorts?: [number, number];
+  /** The wall clock, epoch ms, for `mosh-server list`; Date.now unless a test says not. */
+  wallClock?: () => number;
 }
 
 function spawnPty(spec: ApplicationSpec, cols: number, rows: number): Application {
@@ -107,7 +115,11 @@ export class MoshServer {
   readonly session: ServerSession;
   readonly #config: ServerConfig;
   readonly #clock: Clock;
-  readonly #socket: DatagramSocket;
+  readonly #wallClock: () => number;
+  readonly #started: number;
+  /** The sockets of the session's connections by the session's number: 0, then one per attach. */
+  readonly #sockets = new Map<number, DatagramSocket>();
+  #nextSocket = 1;
   /** A full collection after each megabyte-scale burst of output (io/idle_gc.ts). */
   readonly #collector = new IdleCollector(1 << 20);
   #app: Application | undefined;
@@ -124,7 +136,9 @@ export class MoshServer {
   constructor(config: ServerConfig) {
     this.#config = config;
     this.#clock = config.clock ?? systemClock;
-    this.#socket = config.socket;
+    this.#wallClock = config.wallClock ?? Date.now;
+    this.#started = this.#wallClock();
+    this.#sockets.set(0, config.socket);
     this.#done = new Promise((resolve) => (this.#resolveDone = resolve));
     this.session = new ServerSession({
       key: config.key,
@@ -140,7 +154,7 @@ export class MoshServer {
       verbose: config.verbose,
     });
     if (config.signals ?? true) this.#listenSignals();
-    this.#receiveLoop();
+    this.#receiveLoop(0, config.socket);
     this.#dispatch(() => {}); // carries out what the session did at start
   }
 
@@ -155,6 +169,48 @@ export class MoshServer {
    */
   fault(error: unknown): void {
     this.#dispatch((now) => this.session.fault(now, error));
+  }
+
+  /** The session as `mosh-server list` shows it. */
+  info(): SessionInfo {
+    const c = this.#config;
+    const contact = this.session.clientHeard ? this.session.lastContact() : null;
+    return {
+      pid: Deno.pid,
+      started: this.#started,
+      command: c.argv.join(" "),
+      lastContact: contact === null ? null : this.#wallClock() - (this.#clock.now() - contact),
+      lastClient: this.session.clientAddress ?? null,
+    };
+  }
+
+  /**
+   * A new client takes the session over (`mosh-server attach`): a port bound as `request`
+   * asks, a fresh key, and a new connection from state 0 under it; the old connection is dead
+   * from this moment (core/session/server_session.ts, attach).
+   */
+  attach(request: AttachRequest): AttachAnswer | ControlError {
+    if (this.#finished) return { error: ["The session is ending"] };
+    const ports: [number, number] = request.ports
+      ? [request.ports.low, request.ports.high]
+      : this.#config.attachPorts ?? [60001, 60999];
+    const bound = bindServer(request.ip, ports, this.#config.network ?? udpNetwork);
+    if (!("socket" in bound)) return { error: bound.messages };
+    const platform = this.#config.platform ?? nativePlatform();
+    const key = Base64Key.generate(platform);
+    const id = this.#nextSocket++;
+    let attached = false;
+    this.#dispatch((now) => {
+      attached = this.session.attach(now, key, id, request.from);
+    });
+    if (!attached) {
+      bound.socket.close();
+      return { error: ["The session is ending"] };
+    }
+    this.#sockets.set(id, bound.socket);
+    this.#receiveLoop(id, bound.socket);
+    const answer = { port: bound.port, key: key.toString(), messages: bound.messages };
+    return answer;
   }
 
   /** Runs one event through the session, then carries out what it asked for. */
@@ -210,10 +266,14 @@ export class MoshServer {
   #perform(a: ServerAction): void {
     switch (a.type) {
       case "send":
-        this.#socket.send(a.data, a.to).then(
+        this.#sockets.get(a.socket)?.send(a.data, a.to).then(
           () => {},
           (e: unknown) => this.#onSendError(e),
         );
+        return;
+      case "close":
+        this.#sockets.get(a.socket)?.close();
+        this.#sockets.delete(a.socket);
         return;
       case "start":
         return this.#start(a.width, a.height);
@@ -299,13 +359,13 @@ export class MoshServer {
     this.#dispatch((now) => this.session.applicationExited(now));
   }
 
-  async #receiveLoop(): Promise<void> {
+  async #receiveLoop(id: number, socket: DatagramSocket): Promise<void> {
     for (let errors = 0; !this.#finished;) {
       let datagram: { data: Uint8Array; from: string };
       try {
-        datagram = await this.#socket.receive();
+        datagram = await socket.receive();
       } catch (e) {
-        if (this.#finished) return;
+        if (this.#finished || this.#sockets.get(id) !== socket) return;
         if (e instanceof Deno.errors.BadResource) {
           this.fault(new Error("the UDP socket was closed under the session"));
           return;
@@ -321,7 +381,7 @@ export class MoshServer {
       }
       errors = 0;
       const { data, from } = datagram;
-      this.#dispatch((now) => this.session.receive(now, data, from));
+      this.#dispatch((now) => this.session.receive(now, data, from, id));
     }
   }
 
@@ -359,7 +419,8 @@ export class MoshServer {
     for (const [signal, listener] of this.#signalListeners) {
       Deno.removeSignalListener(signal, listener);
     }
-    this.#socket.close();
+    for (const socket of this.#sockets.values()) socket.close();
+    this.#sockets.clear();
     const app = this.#app;
     if (app) {
       app.close(); // the application gets SIGHUP, as with mosh

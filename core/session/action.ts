@@ -11,7 +11,10 @@ import type { Address } from "../network/connection.ts";
 /** A sealed datagram to send. */
 export interface SendAction {
   readonly type: "send";
-  /** The local socket to send from: the client's current port; always 0 on the server. */
+  /**
+   * The local socket to send from: the client's current port; on the server, the socket of
+   * the connection (0, then a new one for each reattach).
+   */
   readonly socket: number;
   readonly to: Address;
   readonly data: Uint8Array;
@@ -35,6 +38,8 @@ export type ServerAction =
   | { readonly type: "resize"; readonly width: number; readonly height: number }
   /** The client is now reached at this address (utmp follows it). */
   | { readonly type: "peer"; readonly address: Address }
+  /** A socket of a connection that ended (a reattached session's old one) may be closed. */
+  | { readonly type: "close"; readonly socket: number }
   /** The session is over: close the socket and the pty (the application gets SIGHUP). */
   | { readonly type: "exit"; readonly code: number };
 

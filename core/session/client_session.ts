@@ -36,6 +36,7 @@ import type { ClientAction } from "./action.ts";
 import { escapeConfig, EscapeFilter } from "./escape.ts";
 import { NotificationEngine } from "./notification.ts";
 import { drawNotificationBar } from "./notification_bar.ts";
+import { EXTENSIONS_VERSION, Feature } from "../statesync/extensions.ts";
 
 /** How long the client waits for a first server state before giving up, ms. */
 export const CONNECT_TIMEOUT_MS = 15_000;
@@ -75,7 +76,15 @@ export interface ClientSettings {
   predict?: DisplayPreference;
   /** Predicted typing overwrites instead of inserting (MOSH_PREDICTION_OVERWRITE=yes). */
   predictOverwrite?: boolean;
+  /**
+   * Our protocol extensions to announce to the server (docs/protocol.md §16); by default every
+   * one this client implements. 0 announces nothing: the client is then exactly mosh's.
+   */
+  features?: number;
 }
+
+/** The extensions this client implements. */
+export const CLIENT_FEATURES = Feature.notice;
 
 /** What a client session is given at start. */
 export interface ClientSessionOptions {
@@ -148,8 +157,11 @@ export class ClientSession {
       platform: options.platform,
     });
     // State 0 is blank on both sides; the first new state carries the window size, or the
-    // server would start the shell at 80×24.
-    this.transport.setCurrentState(new UserStream().pushResize(options.width, options.height));
+    // server would start the shell at 80×24, and what we understand of our extensions.
+    const features = (settings.features ?? CLIENT_FEATURES) & CLIENT_FEATURES;
+    let first = new UserStream();
+    if (features) first = first.announce({ version: EXTENSIONS_VERSION, features });
+    this.transport.setCurrentState(first.pushResize(options.width, options.height));
     this.#open();
     this.#service(now);
   }
@@ -395,6 +407,9 @@ export class ClientSession {
       message = "\n\nmosh did not shut down cleanly. Please note that the\n" +
         "mosh-server process may still be running on the server.\n";
     }
+    // The server said why it ended the session for us (taken over, a fault).
+    const notice = this.transport.latestRemote.state.notice;
+    if (notice && connected) message = `\n${printable(notice.text)}\n` + (message ?? "");
     this.#draw(now, true);
     this.#close();
     this.#exit(clean && connected, message);
@@ -404,4 +419,14 @@ export class ClientSession {
     this.#exited = true;
     this.#actions.push({ type: "exit", clean, message });
   }
+}
+
+/** `text` without control characters, so a server cannot send escapes to the terminal. */
+function printable(text: string): string {
+  let out = "";
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    out += c < 0x20 || (c >= 0x7f && c < 0xa0) ? "?" : ch;
+  }
+  return out;
 }

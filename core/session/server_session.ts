@@ -29,6 +29,7 @@
  */
 
 import type { Base64Key } from "../crypto/key.ts";
+import { Feature, NoticeKind } from "../statesync/extensions.ts";
 import type { Platform } from "../platform.ts";
 import type { Address } from "../network/connection.ts";
 import { Transport } from "../transport/transport.ts";
@@ -87,6 +88,11 @@ export interface ServerSessionOptions {
   family?: "inet" | "inet6";
   /** Log every client state (`mosh-server -v`). */
   verbose?: boolean;
+  /**
+   * Our protocol extensions this server offers a client that announces them
+   * (docs/protocol.md §16); by default every one it implements.
+   */
+  features?: number;
   /** The AES block cipher, zlib and random bytes (io/platform.ts; tests may seed `random`). */
   platform: Platform;
 }
@@ -94,12 +100,32 @@ export interface ServerSessionOptions {
 /** The signals a server session acts on. */
 export type ServerSignal = "SIGTERM" | "SIGINT" | "SIGUSR1";
 
+/** The extensions this server implements. */
+export const SERVER_FEATURES = Feature.notice;
+
+/**
+ * A connection a new client has taken over: it only says goodbye (a shutdown with a notice),
+ * from its own socket, and its client's datagrams reach nothing else.
+ */
+interface Farewell {
+  readonly transport: Transport<CompleteTerminal, UserStream>;
+  readonly socket: number;
+}
+
 /** One mosh-server session. */
 export class ServerSession {
-  readonly transport: Transport<CompleteTerminal, UserStream>;
+  #transport: Transport<CompleteTerminal, UserStream>;
   readonly #emulator: Emulator;
-  readonly #echo = new EchoAckTracker();
+  #echo = new EchoAckTracker();
   readonly #input = new UserInput();
+  readonly #platform: Platform;
+  readonly #family: "inet" | "inet6" | undefined;
+  readonly #offered: number;
+  /** The shell's socket of the current connection (0 until a reattach). */
+  #socket = 0;
+  #farewells: Farewell[] = [];
+  /** When a client was last heard before the current connection (reattach), else null. */
+  #priorContact: number | null = null;
   readonly #started: number;
   readonly #networkTimeout: number;
   readonly #signalTimeout: number;
@@ -111,6 +137,8 @@ export class ServerSession {
   /** When printable-only keys were last written to the application (-Infinity: never). */
   #typedAt = -Infinity;
   #peer: Address | undefined;
+  /** The client of an earlier connection, for `mosh-server list` until a new one is heard. */
+  #lastPeer: Address | undefined;
   #exitCode: number | undefined;
 
   constructor(options: ServerSessionOptions) {
@@ -119,6 +147,9 @@ export class ServerSession {
     this.#signalTimeout = options.signalTimeoutMs ?? 0;
     this.#noClientTimeout = options.noClientTimeoutMs ?? NO_CLIENT_TIMEOUT_MS;
     this.#verbose = options.verbose ?? false;
+    this.#platform = options.platform;
+    this.#family = options.family;
+    this.#offered = (options.features ?? SERVER_FEATURES) & SERVER_FEATURES;
     this.#emulator = new Emulator(options.width, options.height);
     const preamble = options.preamble ?? new Uint8Array(0);
     if (preamble.length) {
@@ -126,16 +157,82 @@ export class ServerSession {
       this.#emulator.takeReplies();
     }
     this.#screenDirty = preamble.length > 0;
-    this.transport = new Transport<CompleteTerminal, UserStream>({
-      key: options.key,
+    this.#transport = this.#connection(options.key, options.now);
+  }
+
+  /** A new SSP connection from state 0, at the emulator's size. */
+  #connection(key: Base64Key, now: number): Transport<CompleteTerminal, UserStream> {
+    return new Transport<CompleteTerminal, UserStream>({
+      key,
       server: true,
-      family: options.family,
-      initialState: CompleteTerminal.initial(options.width, options.height),
+      family: this.#family,
+      initialState: CompleteTerminal.initial(this.#emulator.width, this.#emulator.height),
       initialRemote: new UserStream(),
-      now: options.now,
+      now,
       sendMinDelay: SEND_MINDELAY_MS,
-      platform: options.platform,
+      platform: this.#platform,
     });
+  }
+
+  /** The current connection (it changes when a new client attaches). */
+  get transport(): Transport<CompleteTerminal, UserStream> {
+    return this.#transport;
+  }
+
+  /**
+   * When a client was last heard: the current connection's last contact, or, while a client
+   * that attached has not yet been heard, the last contact of the one before. Attaching does
+   * not move the session's timeouts.
+   */
+  lastContact(): number {
+    const t = this.#transport;
+    if (this.#priorContact !== null && t.latestRemote.num === 0n) return this.#priorContact;
+    return t.lastContact;
+  }
+
+  /** Where a client was last heard from, if one ever was. */
+  get clientAddress(): Address | undefined {
+    return this.#peer ?? this.#lastPeer;
+  }
+
+  /** Whether any client was ever heard (in this connection or one before). */
+  get clientHeard(): boolean {
+    return this.clientAddress !== undefined;
+  }
+
+  /**
+   * A new client takes over (reattach, docs/protocol.md §16): a new SSP connection under `key`,
+   * from state 0, with datagrams on the shell's socket `socket`. No nonce is ever used twice
+   * under one key, since the key is new. The old connection is dead from now on: its client's
+   * datagrams reach neither the application nor the session's peer address; it is sent a
+   * shutdown (with a notice, for a client of ours that announced notices) so that it leaves,
+   * and its socket is closed once that is done.
+   * @param from who took over, for the old client's notice (an address), if known
+   * @returns false when the session is ending and cannot be attached
+   */
+  attach(now: number, key: Base64Key, socket: number, from?: string): boolean {
+    if (this.exited || this.#transport.sender.shutdownInProgress) return false;
+    const old = this.#transport;
+    const oldSocket = this.#socket;
+    this.#priorContact = this.lastContact();
+    if (old.connection.hasRemoteAddr) {
+      const text = `This session was taken over by another client${from ? ` (${from})` : ""}.`;
+      old.setCurrentState(old.currentState.withNotice({ kind: NoticeKind.takenOver, text }));
+      old.startShutdown(now);
+      this.#farewells.push({ transport: old, socket: oldSocket });
+    } else {
+      this.#actions.push({ type: "close", socket: oldSocket });
+    }
+    this.#transport = this.#connection(key, now);
+    this.#socket = socket;
+    this.#echo = new EchoAckTracker();
+    this.#lastPeer = this.#peer ?? this.#lastPeer;
+    this.#peer = undefined;
+    this.#typedAt = -Infinity;
+    this.#screenDirty = true;
+    this.#log(`Attached: a new connection on socket ${socket}${from ? ` for ${from}` : ""}.`);
+    this.#service(now);
+    return true;
   }
 
   /** Whether the session is over (an exit action has been given). */
@@ -155,10 +252,17 @@ export class ServerSession {
     return out;
   }
 
-  /** A datagram arrived from `from`. */
-  receive(now: number, data: Uint8Array, from: Address): void {
+  /**
+   * A datagram arrived from `from` on the shell's socket `socket` (0 until a reattach). Only
+   * the current connection's socket reaches the session; a farewell's takes its client's acks.
+   */
+  receive(now: number, data: Uint8Array, from: Address, socket = 0): void {
     if (this.exited) return;
-    if (this.transport.receive(now, data, from)) this.#onClientState(now);
+    if (socket === this.#socket) {
+      if (this.#transport.receive(now, data, from)) this.#onClientState(now);
+    } else {
+      this.#farewells.find((f) => f.socket === socket)?.transport.receive(now, data, from);
+    }
     this.#service(now);
   }
 
@@ -200,7 +304,7 @@ export class ServerSession {
   signal(now: number, signal: ServerSignal): void {
     if (this.exited) return;
     if (signal === "SIGUSR1") {
-      const since = now - this.transport.lastContact;
+      const since = now - this.lastContact();
       if (this.#signalTimeout && since < this.#signalTimeout) return;
       this.#log(`Network idle for ${Math.floor(since / 1000)} seconds when SIGUSR1 received`);
     }
@@ -254,9 +358,14 @@ export class ServerSession {
     const latest = t.latestRemote;
     let at = now + Math.min(t.waitTime(now), this.#echo.waitTime(now));
     at = Math.min(at, t.sender.shutdownDeadline);
-    if (latest.num === 0n) at = Math.min(at, this.#started + this.#noClientTimeout);
+    if (latest.num === 0n && this.#priorContact === null) {
+      at = Math.min(at, this.#started + this.#noClientTimeout);
+    }
     if (this.#networkTimeout && !t.sender.shutdownInProgress) {
-      at = Math.min(at, t.lastContact + this.#networkTimeout);
+      at = Math.min(at, this.lastContact() + this.#networkTimeout);
+    }
+    for (const f of this.#farewells) {
+      at = Math.min(at, now + f.transport.waitTime(now), f.transport.sender.shutdownDeadline);
     }
     if (t.holdNewStates) at = Math.min(at, now + BACKLOG_RECHECK_MS);
     return Math.max(now, at);
@@ -275,8 +384,12 @@ export class ServerSession {
       if ("resize" in e) {
         if (events[i + 1] && "resize" in events[i + 1]) return; // only the last of a run
         this.#resize(e.resize.width, e.resize.height);
-      } else {
+      } else if ("keys" in e) {
         keys.push(this.#input.translate(e.keys, this.#emulator.appCursorKeys));
+      } else {
+        // Our client announced what it understands: answer with what we will use.
+        const use = e.capabilities.features & this.#offered;
+        t.setCurrentState(t.currentState.withFeatures(use));
       }
     });
     if (events.length) this.#echo.registerInputFrame(t.latestRemote.num, now);
@@ -316,9 +429,16 @@ export class ServerSession {
   /** Ticks the transport and sends what is due, then sees whether the session is over. */
   #service(now: number): void {
     this.#refreshState(now);
-    for (const o of this.transport.tick(now)) {
-      this.#actions.push({ type: "send", socket: o.socket, to: o.to, data: o.data });
+    for (const o of this.#transport.tick(now)) {
+      this.#actions.push({ type: "send", socket: this.#socket, to: o.to, data: o.data });
     }
+    for (const f of this.#farewells) {
+      for (const o of f.transport.tick(now)) {
+        this.#actions.push({ type: "send", socket: f.socket, to: o.to, data: o.data });
+      }
+      if (f.transport.shutdownOutcome(now)) this.#actions.push({ type: "close", socket: f.socket });
+    }
+    this.#farewells = this.#farewells.filter((f) => !f.transport.shutdownOutcome(now));
     this.#checkExit(now);
   }
 
@@ -358,13 +478,14 @@ export class ServerSession {
     const t = this.transport;
     if (t.shutdownOutcome(now)) return this.#finish(0);
     const latest = t.latestRemote;
-    const idle = now - t.lastContact;
+    const idle = now - this.lastContact();
     if (this.#networkTimeout && idle >= this.#networkTimeout && !t.sender.shutdownInProgress) {
       this.#log(`Network idle for ${Math.floor(idle / 1000)} seconds.`);
       this.#shutdown(now);
       if (this.exited) return;
     }
-    if (latest.num === 0n && now - this.#started >= this.#noClientTimeout) {
+    const neverHeard = latest.num === 0n && this.#priorContact === null;
+    if (neverHeard && now - this.#started >= this.#noClientTimeout) {
       this.#log(`No connection within ${this.#noClientTimeout / 1000} seconds.`);
       this.#finish(0);
     }

@@ -1,7 +1,9 @@
 /**
  * `CompleteTerminal`, the host-to-client state: the screen (a `Framebuffer`) and the echo ack
  * (the newest client state whose input the application has had time to echo). mosh's
- * `Terminal::Complete` (docs/protocol.md §6.3).
+ * `Terminal::Complete` (docs/protocol.md §6.3). For a client that announced our extensions it
+ * also carries the server's answer (the features in use) and a notice (docs/protocol.md §16);
+ * for a stock client those stay empty, so its diffs are mosh's.
  *
  * The diff from a state the client is assumed to have is a HostMessage: an EchoAck instruction
  * if the ack changed, then, if the screens differ, a Resize if the size changed and HostBytes
@@ -21,6 +23,7 @@ import { decodeHostMessage, encodeHostMessage, type HostInstruction } from "./ho
 import { Emulator } from "../terminal/emulator.ts";
 import { Framebuffer } from "../terminal/framebuffer.ts";
 import { newFrame } from "../terminal/display.ts";
+import { EXTENSIONS_VERSION, Feature, type Notice, sameNotice } from "./extensions.ts";
 
 /** Sizes beyond this many columns or rows are taken as a malformed diff. */
 const MAX_DIMENSION = 4096;
@@ -55,15 +58,25 @@ export class TerminalContext {
   }
 }
 
+/** What a state holds besides its screen. */
+interface Extras {
+  readonly echoAck: bigint;
+  /** The features the server uses with this client (docs/protocol.md §16); 0 for a stock one. */
+  readonly features: number;
+  readonly notice: Notice | null;
+}
+
+const NO_EXTRAS: Extras = { echoAck: 0n, features: 0, notice: null };
+
 /** The screen and echo ack, synchronized from host to client. Immutable. */
 export class CompleteTerminal implements SyncState<CompleteTerminal> {
   readonly fb: Framebuffer;
-  readonly echoAck: bigint;
+  readonly #extras: Extras;
   readonly #context: TerminalContext;
 
-  private constructor(fb: Framebuffer, echoAck: bigint, context: TerminalContext) {
+  private constructor(fb: Framebuffer, extras: Extras, context: TerminalContext) {
     this.fb = fb;
-    this.echoAck = echoAck;
+    this.#extras = extras;
     this.#context = context;
   }
 
@@ -76,22 +89,57 @@ export class CompleteTerminal implements SyncState<CompleteTerminal> {
     height: number,
     context: TerminalContext = new TerminalContext(),
   ): CompleteTerminal {
-    return new CompleteTerminal(Framebuffer.blank(width, height), 0n, context);
+    return new CompleteTerminal(Framebuffer.blank(width, height), NO_EXTRAS, context);
+  }
+
+  /** The newest client state whose input the application has had time to echo. */
+  get echoAck(): bigint {
+    return this.#extras.echoAck;
+  }
+
+  /**
+   * The features of our extensions in use with this client: the server's answer to the
+   * client's announcement. 0 with a stock client (nothing of ours is sent to it).
+   */
+  get features(): number {
+    return this.#extras.features;
+  }
+
+  /** What the server has to say to this client, if anything (needs {@link Feature.notice}). */
+  get notice(): Notice | null {
+    return this.#extras.notice;
+  }
+
+  #with(extras: Partial<Extras>): CompleteTerminal {
+    return new CompleteTerminal(this.fb, { ...this.#extras, ...extras }, this.#context);
   }
 
   /** This state with another screen (the server's newest snapshot). */
   withFramebuffer(fb: Framebuffer): CompleteTerminal {
-    return fb === this.fb ? this : new CompleteTerminal(fb, this.echoAck, this.#context);
+    return fb === this.fb ? this : new CompleteTerminal(fb, this.#extras, this.#context);
   }
 
   /** This state with another echo ack. */
   withEchoAck(echoAck: bigint): CompleteTerminal {
-    return echoAck === this.echoAck ? this : new CompleteTerminal(this.fb, echoAck, this.#context);
+    return echoAck === this.echoAck ? this : this.#with({ echoAck });
+  }
+
+  /** This state using `features` with the client. */
+  withFeatures(features: number): CompleteTerminal {
+    return features === this.features ? this : this.#with({ features });
+  }
+
+  /** This state with a notice for the client (only sent if it announced notices). */
+  withNotice(notice: Notice | null): CompleteTerminal {
+    return sameNotice(notice, this.notice) ? this : this.#with({ notice });
   }
 
   /** The HostMessage that turns `existing` into this state; empty when they are equal. */
   diffFrom(existing: CompleteTerminal): Uint8Array {
     const list: HostInstruction[] = [];
+    if (existing.features !== this.features) {
+      list.push({ serverCapabilities: { version: EXTENSIONS_VERSION, features: this.features } });
+    }
     if (existing.echoAck !== this.echoAck) list.push({ echoAck: this.echoAck });
     const a = existing.fb, b = this.fb;
     if (!a.equals(b)) {
@@ -100,6 +148,11 @@ export class CompleteTerminal implements SyncState<CompleteTerminal> {
       }
       const bytes = newFrame(a, b);
       if (bytes !== "") list.push({ hostBytes: encoder.encode(bytes) });
+    }
+    if (
+      this.notice && this.features & Feature.notice && !sameNotice(existing.notice, this.notice)
+    ) {
+      list.push({ notice: this.notice });
     }
     return list.length === 0 ? EMPTY : encodeHostMessage(list);
   }
@@ -113,31 +166,39 @@ export class CompleteTerminal implements SyncState<CompleteTerminal> {
   apply(diff: Uint8Array): CompleteTerminal | null {
     const list = decodeHostMessage(diff);
     if (!list) return null;
-    let echoAck = this.echoAck;
+    let extras = this.#extras;
+    let drawn = false;
     for (const item of list) {
       if ("echoAck" in item) {
-        if (item.echoAck < echoAck) return null;
-        echoAck = item.echoAck;
+        if (item.echoAck < extras.echoAck) return null;
+        extras = { ...extras, echoAck: item.echoAck };
       } else if ("resize" in item) {
         const { width, height } = item.resize;
         if (!(width >= 1 && height >= 1 && width <= MAX_DIMENSION && height <= MAX_DIMENSION)) {
           return null;
         }
-      }
+        drawn = true;
+      } else if ("serverCapabilities" in item) {
+        extras = { ...extras, features: item.serverCapabilities.features };
+      } else if ("notice" in item) {
+        extras = { ...extras, notice: item.notice };
+      } else drawn = true;
     }
-    if (!list.some((i) => !("echoAck" in i))) return this.withEchoAck(echoAck);
+    if (!drawn) return new CompleteTerminal(this.fb, extras, this.#context);
     const emulator = this.#context.emulatorAt(this.fb);
     for (const item of list) {
       if ("hostBytes" in item) emulator.write(item.hostBytes);
       else if ("resize" in item) emulator.resize(item.resize.width, item.resize.height);
     }
     emulator.takeReplies();
-    return new CompleteTerminal(this.#context.snapshot(), echoAck, this.#context);
+    return new CompleteTerminal(this.#context.snapshot(), extras, this.#context);
   }
 
-  /** The same screen and the same echo ack. */
+  /** The same screen, echo ack, features and notice. */
   equals(other: CompleteTerminal): boolean {
-    return this.echoAck === other.echoAck && this.fb.equals(other.fb);
+    const a = this.#extras, b = other.#extras;
+    return a.echoAck === b.echoAck && a.features === b.features &&
+      sameNotice(a.notice, b.notice) && this.fb.equals(other.fb);
   }
 
   /** A screen is not a stream: nothing to drop. */

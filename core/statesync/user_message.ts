@@ -1,6 +1,7 @@
 /**
  * The client-to-server diff, `ClientBuffers.UserMessage`: keystrokes and resizes in the order
- * they happened. Each wire instruction carries one extension (2 = Keystroke, 3 = Resize); mosh
+ * they happened. Each wire instruction carries one extension (2 = Keystroke, 3 = Resize, and our
+ * 64 = Capabilities, which mosh 1.4.0 ignores); mosh
  * coalesces consecutive bytes into one Keystroke, and so do we. Encoded by the small codec in
  * `core/network/protowire.ts`; tests hold it to protobuf-es's output for `proto/userinput.proto`.
  *
@@ -8,11 +9,19 @@
  */
 
 import { asInt32, ProtoReader, ProtoWriter, WIRE_LEN, WIRE_VARINT } from "../network/protowire.ts";
+import {
+  type Capabilities,
+  encodeCapabilities,
+  EXT_CAPABILITIES,
+  parseCapabilities,
+} from "./extensions.ts";
 
 /** One decoded instruction of a UserMessage. */
 export type UserInstruction =
   | { readonly keys: Uint8Array }
-  | { readonly resize: { readonly width: number; readonly height: number } };
+  | { readonly resize: { readonly width: number; readonly height: number } }
+  /** Our client's announcement (extension 64), docs/protocol.md §16. */
+  | { readonly capabilities: Capabilities };
 
 /** The bytes of a UserMessage holding `list`. */
 export function encodeUserMessage(list: readonly UserInstruction[]): Uint8Array {
@@ -20,7 +29,9 @@ export function encodeUserMessage(list: readonly UserInstruction[]): Uint8Array 
   for (const item of list) {
     const inner = "keys" in item
       ? new ProtoWriter().bytes(2, new ProtoWriter().bytes(4, item.keys).finish())
-      : new ProtoWriter().bytes(3, encodeSize(item.resize));
+      : "resize" in item
+      ? new ProtoWriter().bytes(3, encodeSize(item.resize))
+      : new ProtoWriter().bytes(EXT_CAPABILITIES, encodeCapabilities(item.capabilities));
     out.bytes(1, inner.finish());
   }
   return out.finish();
@@ -89,7 +100,8 @@ export function lastBytesField(bytes: Uint8Array, field: number): Uint8Array {
 }
 
 /**
- * Parses a UserMessage. Instructions with neither extension are skipped, as mosh skips them.
+ * Parses a UserMessage. Instructions with none of the known extensions are skipped, as mosh
+ * skips them.
  * @returns the instructions, or null when the bytes are not a UserMessage
  */
 export function decodeUserMessage(bytes: Uint8Array): UserInstruction[] | null {
@@ -97,9 +109,10 @@ export function decodeUserMessage(bytes: Uint8Array): UserInstruction[] | null {
     const out: UserInstruction[] = [];
     for (const inst of readInstructions(bytes)) {
       const ext = readExtensions(inst);
-      const keystroke = ext.get(2), resize = ext.get(3);
+      const keystroke = ext.get(2), resize = ext.get(3), announce = ext.get(EXT_CAPABILITIES);
       if (keystroke) out.push({ keys: lastBytesField(keystroke, 4) });
       else if (resize) out.push({ resize: parseSize(resize) });
+      else if (announce) out.push({ capabilities: parseCapabilities(announce) });
     }
     return out;
   } catch {

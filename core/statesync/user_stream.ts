@@ -20,6 +20,7 @@
 
 import type { SyncState } from "./state.ts";
 import { decodeUserMessage, encodeUserMessage, type UserInstruction } from "./user_message.ts";
+import type { Capabilities } from "./extensions.ts";
 
 /** A window resize, placed after the first `at` keystroke bytes of the stream. */
 export interface Resize {
@@ -76,6 +77,8 @@ export class UserStream implements SyncState<UserStream> {
   #b1 = 0;
   #r0 = 0;
   #r1 = 0;
+  /** What the client announced (docs/protocol.md §16), or null: a stock mosh client's stream. */
+  #announced: Capabilities | null = null;
 
   /** A stream of `bytes` with `resizes` among them (both copied); empty by default. */
   constructor(bytes: Uint8Array = NO_BYTES, resizes: readonly Resize[] = NO_RESIZES) {
@@ -89,14 +92,40 @@ export class UserStream implements SyncState<UserStream> {
     this.#r1 = resizes.length;
   }
 
-  static #window(store: Store, b0: number, b1: number, r0: number, r1: number): UserStream {
+  static #window(
+    store: Store,
+    b0: number,
+    b1: number,
+    r0: number,
+    r1: number,
+    announced: Capabilities | null,
+  ): UserStream {
     const s = new UserStream();
     s.#store = store;
     s.#b0 = b0;
     s.#b1 = b1;
     s.#r0 = r0;
     s.#r1 = r1;
+    s.#announced = announced;
     return s;
+  }
+
+  /**
+   * What the client announced with this stream (our extension, docs/protocol.md §16); null for
+   * a stock client. It is a property of the whole stream, not an event: it goes out in the
+   * first diff that reaches a peer without it, and acknowledging a prefix keeps it.
+   */
+  get announced(): Capabilities | null {
+    return this.#announced;
+  }
+
+  /** This stream, announcing `capabilities`. */
+  announce(capabilities: Capabilities): UserStream {
+    const s = this.#announced;
+    if (s && s.version === capabilities.version && s.features === capabilities.features) {
+      return this;
+    }
+    return UserStream.#window(this.#store, this.#b0, this.#b1, this.#r0, this.#r1, capabilities);
   }
 
   /** Every keystroke byte, in order (a view: do not write to it). */
@@ -139,24 +168,27 @@ export class UserStream implements SyncState<UserStream> {
 
   #append(list: readonly UserInstruction[]): UserStream {
     let bytes = 0, resizes = 0;
+    let announcement: Capabilities | null = null;
     for (const u of list) {
       if ("keys" in u) bytes += u.keys.length;
-      else resizes++;
+      else if ("resize" in u) resizes++;
+      else announcement = u.capabilities;
     }
-    if (bytes === 0 && resizes === 0) return this;
-    const base = this.#roomFor(bytes, resizes);
+    const announced = announcement ? this.announce(announcement) : this;
+    if (bytes === 0 && resizes === 0) return announced;
+    const base = announced.#roomFor(bytes, resizes);
     const store = base.#store;
     let at = base.#b1;
     for (const u of list) {
       if ("keys" in u) {
         store.bytes.set(u.keys, at);
         at += u.keys.length;
-      } else {
+      } else if ("resize" in u) {
         store.resizes.push({ at, width: u.resize.width, height: u.resize.height });
       }
     }
     store.fill = Math.max(store.fill, at);
-    return UserStream.#window(store, base.#b0, at, base.#r0, base.#r1 + resizes);
+    return UserStream.#window(store, base.#b0, at, base.#r0, base.#r1 + resizes, base.#announced);
   }
 
   /**
@@ -174,7 +206,7 @@ export class UserStream implements SyncState<UserStream> {
     copy.bytes.set(this.bytes);
     copy.fill = liveBytes;
     for (let i = this.#r0; i < this.#r1; i++) copy.resizes.push(this.#resize(i));
-    return UserStream.#window(copy, 0, liveBytes, 0, liveResizes);
+    return UserStream.#window(copy, 0, liveBytes, 0, liveResizes, this.#announced);
   }
 
   /** Whether `other`'s events are a prefix of this stream's. */
@@ -198,13 +230,16 @@ export class UserStream implements SyncState<UserStream> {
   }
 
   /**
-   * The events after `old`, as UserMessage instructions: runs of bytes coalesced into one
-   * keystroke, each resize on its own.
+   * The events after `old`, as UserMessage instructions: the announcement first if `old` lacks
+   * it, then runs of bytes coalesced into one keystroke, each resize on its own.
    * @throws {Error} when `old` is not a prefix of this stream (a broken local invariant)
    */
   eventsSince(old: UserStream): UserInstruction[] {
     if (!this.hasPrefix(old)) throw new Error("UserStream: diff base is not a prefix");
     const out: UserInstruction[] = [];
+    if (this.#announced && !sameCapabilities(this.#announced, old.#announced)) {
+      out.push({ capabilities: this.#announced });
+    }
     const bytes = this.#store.bytes;
     let pos = this.#b0 + (old.#b1 - old.#b0);
     for (let r = this.#r0 + (old.#r1 - old.#r0); r < this.#r1; r++) {
@@ -230,13 +265,26 @@ export class UserStream implements SyncState<UserStream> {
 
   equals(other: UserStream): boolean {
     if (this === other) return true;
-    return this.size === other.size && this.hasPrefix(other);
+    return this.size === other.size && sameCapabilities(this.#announced, other.#announced) &&
+      this.hasPrefix(other);
   }
 
   subtract(prefix: UserStream): UserStream {
     if (prefix.size === 0) return this;
     if (!this.hasPrefix(prefix)) throw new Error("UserStream: subtracting a non-prefix");
     const n = prefix.#b1 - prefix.#b0, rn = prefix.#r1 - prefix.#r0;
-    return UserStream.#window(this.#store, this.#b0 + n, this.#b1, this.#r0 + rn, this.#r1);
+    return UserStream.#window(
+      this.#store,
+      this.#b0 + n,
+      this.#b1,
+      this.#r0 + rn,
+      this.#r1,
+      this.#announced,
+    );
   }
+}
+
+function sameCapabilities(a: Capabilities | null, b: Capabilities | null): boolean {
+  return a === b || (a !== null && b !== null && a.version === b.version &&
+    a.features === b.features);
 }

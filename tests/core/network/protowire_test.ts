@@ -9,6 +9,7 @@ import { assertEquals } from "../../_assert.ts";
 import * as T from "../../../proto/gen/transportinstruction_pb.ts";
 import * as U from "../../../proto/gen/userinput_pb.ts";
 import * as H from "../../../proto/gen/hostinput_pb.ts";
+import * as X from "../../../proto/gen/extensions_pb.ts";
 import { parseInstruction, serializeInstruction } from "../../../core/network/instruction.ts";
 import {
   decodeUserMessage,
@@ -61,9 +62,12 @@ Deno.test("Instruction: same bytes as protobuf-es, and parsed back", () => {
   );
 });
 
+const capabilities = fc.record({ version: fc.nat(), features: fc.nat() }).map((c) => ({ ...c }));
+
 const userInstruction: fc.Arbitrary<UserInstruction> = fc.oneof(
   bytes.map((keys) => ({ keys })),
   fc.tuple(i32, i32).map(([width, height]) => ({ resize: { width, height } })),
+  capabilities.map((capabilities) => ({ capabilities })),
 );
 
 Deno.test("UserMessage: same bytes as protobuf-es, and parsed back", () => {
@@ -74,7 +78,11 @@ Deno.test("UserMessage: same bytes as protobuf-es, and parsed back", () => {
           const inst = create(U.InstructionSchema);
           if ("keys" in item) {
             setExtension(inst, U.keystroke, create(U.KeystrokeSchema, { keys: item.keys }));
-          } else setExtension(inst, U.resize, create(U.ResizeMessageSchema, item.resize));
+          } else if ("resize" in item) {
+            setExtension(inst, U.resize, create(U.ResizeMessageSchema, item.resize));
+          } else {
+            setExtension(inst, X.capabilities, create(X.CapabilitiesSchema, item.capabilities));
+          }
           return inst;
         }),
       });
@@ -90,6 +98,10 @@ const hostInstruction: fc.Arbitrary<HostInstruction> = fc.oneof(
   bytes.map((hostBytes) => ({ hostBytes })),
   fc.tuple(i32, i32).map(([width, height]) => ({ resize: { width, height } })),
   u64.map((echoAck) => ({ echoAck })),
+  capabilities.map((serverCapabilities) => ({ serverCapabilities })),
+  fc.record({ kind: fc.nat(), text: fc.string({ maxLength: 40 }) }).map((n) => ({
+    notice: { ...n },
+  })),
 );
 
 Deno.test("HostMessage: same bytes as protobuf-es, and parsed back", () => {
@@ -106,11 +118,15 @@ Deno.test("HostMessage: same bytes as protobuf-es, and parsed back", () => {
             );
           } else if ("resize" in item) {
             setExtension(inst, H.resize, create(H.ResizeMessageSchema, item.resize));
-          } else {setExtension(
+          } else if ("echoAck" in item) {
+            setExtension(inst, H.echoack, create(H.EchoAckSchema, { echoAckNum: item.echoAck }));
+          } else if ("serverCapabilities" in item) {
+            setExtension(
               inst,
-              H.echoack,
-              create(H.EchoAckSchema, { echoAckNum: item.echoAck }),
-            );}
+              X.server_capabilities,
+              create(X.CapabilitiesSchema, item.serverCapabilities),
+            );
+          } else setExtension(inst, X.notice, create(X.NoticeSchema, item.notice));
           return inst;
         }),
       });

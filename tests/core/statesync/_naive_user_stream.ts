@@ -50,7 +50,12 @@ export class NaiveUserStream {
   /** This stream with the instructions of a UserMessage appended. */
   pushAll(list: readonly UserInstruction[]): NaiveUserStream {
     return list.reduce<NaiveUserStream>(
-      (s, u) => "keys" in u ? s.pushKeys(u.keys) : s.pushResize(u.resize.width, u.resize.height),
+      (s, u) =>
+        "keys" in u
+          ? s.pushKeys(u.keys)
+          : "resize" in u
+          ? s.pushResize(u.resize.width, u.resize.height)
+          : s,
       this,
     );
   }

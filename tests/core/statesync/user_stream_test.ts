@@ -192,7 +192,9 @@ Deno.test("60,000 one-byte Keystroke instructions (and resizes) apply in one dif
       const inst = create(U.InstructionSchema);
       if ("keys" in item) {
         setExtension(inst, U.keystroke, create(U.KeystrokeSchema, { keys: item.keys }));
-      } else setExtension(inst, U.resize, create(U.ResizeMessageSchema, item.resize));
+      } else if ("resize" in item) {
+        setExtension(inst, U.resize, create(U.ResizeMessageSchema, item.resize));
+      }
       return inst;
     }),
   });
