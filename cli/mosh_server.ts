@@ -284,10 +284,14 @@ async function runDaemon(): Promise<number> {
   const { openSessionDir } = await import("../io/session_dir.ts");
   let control: { close(): Promise<void> } | undefined;
   try {
-    control = startControl({
-      info: () => server.info(),
-      attach: (request) => Promise.resolve(server.attach(request)),
-    }, openSessionDir(), { log });
+    control = startControl(
+      {
+        info: () => server.info(),
+        attach: (request) => Promise.resolve(server.attach(request)),
+      },
+      openSessionDir(),
+      { log },
+    );
   } catch (e) {
     log?.(`mosh-server: this session cannot be reattached: ${e instanceof Error ? e.message : e}`);
   }

@@ -34,6 +34,8 @@ export interface NetworkScript {
   healAt: number;
   /** Until this time the network is perfect too (the session gets connected first). */
   cleanUntil?: number;
+  /** Other intervals of a perfect network (a reattaching client gets connected). */
+  clean?: { start: number; end: number }[];
 }
 
 /** A datagram on its way. */
@@ -42,15 +44,27 @@ export interface InFlight {
   order: number;
   toServer: boolean;
   data: Uint8Array;
-  /** The client's address as the server sees it: NAT mapping and source socket. */
+  /** The client's address as the server sees it: client, NAT mapping and source socket. */
   from: Address;
+  /** Which client sent it or is to receive it (0, then 1 after a reattach...). */
+  client: number;
   /** For server-to-client datagrams: the NAT mapping and client socket they are sent to. */
   mapping: number;
   socket: number;
+  /** The server's socket: the one it is sent to, or sent from. */
+  serverSocket: number;
 }
 
+/** The server's first port; each reattach gets the next. */
+export const SERVER_PORT = 60001;
+
 /** The server's address as the client knows it. */
-export const SERVER_ADDRESS = "10.0.0.1:60001";
+export const SERVER_ADDRESS = `10.0.0.1:${SERVER_PORT}`;
+
+/** The server's address for its connection `socket` (0, then one per reattach). */
+export function serverAddress(socket: number): Address {
+  return `10.0.0.1:${SERVER_PORT + socket}`;
+}
 
 /** A seeded network between one client and one server. */
 export class SimNetwork {
@@ -79,7 +93,9 @@ export class SimNetwork {
 
   /** Whether the network is perfect at `t`: before trouble starts or after it heals. */
   #perfect(t: number): boolean {
-    return t >= this.#script.healAt || t < (this.#script.cleanUntil ?? 0);
+    const s = this.#script;
+    return t >= s.healAt || t < (s.cleanUntil ?? 0) ||
+      (s.clean ?? []).some((c) => t >= c.start && t < c.end);
   }
 
   /** Applies the NAT rebindings due by `now`. */
@@ -91,14 +107,30 @@ export class SimNetwork {
   }
 
   /**
-   * Puts a datagram on the wire. For the client, `socket` is its local socket; for the server,
-   * `to` is the address it sends to (a client address this network made up).
+   * Puts a datagram on the wire. For a client, `socket` is its local socket and `to` the
+   * server's address; for the server, `socket` is its own socket and `to` the address it sends
+   * to (a client address this network made up). `client` is the sending client's number.
    */
-  transmit(now: number, toServer: boolean, data: Uint8Array, socket: number, to: Address): void {
+  transmit(
+    now: number,
+    toServer: boolean,
+    data: Uint8Array,
+    socket: number,
+    to: Address,
+    client = 0,
+  ): void {
     const s = this.#script;
     const link = toServer ? s.c2s : s.s2c;
-    let mapping = this.#nat;
-    if (!toServer) [, mapping, socket] = to.split("/").map(Number);
+    let mapping = this.#nat, serverSocket: number;
+    if (toServer) {
+      serverSocket = Number(to.slice(to.lastIndexOf(":") + 1)) - SERVER_PORT;
+    } else {
+      serverSocket = socket;
+      const [who, m, sock] = to.split("/");
+      client = Number(who.slice("client".length));
+      mapping = Number(m);
+      socket = Number(sock);
+    }
     (toServer ? this.sends.c2s : this.sends.s2c).push(now);
     this.bytes[toServer ? "c2s" : "s2c"] += data.length;
     if (toServer) this.clientPorts.add(socket);
@@ -115,9 +147,11 @@ export class SimNetwork {
         toServer,
         data,
         // The server sees the client's NAT mapping and source port.
-        from: toServer ? `client/${this.#nat}/${socket}` : SERVER_ADDRESS,
+        from: toServer ? `client${client}/${this.#nat}/${socket}` : serverAddress(serverSocket),
+        client,
         mapping,
         socket,
+        serverSocket,
       });
     }
   }

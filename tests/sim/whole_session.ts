@@ -18,7 +18,13 @@ import { Emulator } from "../../core/terminal/emulator.ts";
 import type { Framebuffer } from "../../core/terminal/framebuffer.ts";
 import type { DisplayPreference } from "../../core/prediction/prediction.ts";
 import { withRandom } from "../_platform.ts";
-import { type InFlight, type NetworkScript, SERVER_ADDRESS, SimNetwork } from "./network.ts";
+import {
+  type InFlight,
+  type NetworkScript,
+  SERVER_PORT,
+  serverAddress,
+  SimNetwork,
+} from "./network.ts";
 
 /** A scripted session. Times are virtual ms from the start. */
 export interface WholeScenario extends NetworkScript {
@@ -32,6 +38,11 @@ export interface WholeScenario extends NetworkScript {
   resizes: { at: number; width: number; height: number }[];
   /** The application prints by itself. */
   output: { at: number; text: string }[];
+  /**
+   * A new client takes the session over (reattach, with a fresh key on a new port); the user
+   * types into it from then on, on a terminal of its own.
+   */
+  attach?: { at: number };
   /** One side ends the session: the user's quit, or SIGTERM to the server. */
   shutdown?: { at: number; by: "client" | "server" };
   /** Times at which the user's screen is looked at (its text is recorded). */
@@ -55,6 +66,8 @@ export interface SideExit {
 export interface WholeResult {
   /** Every byte the user typed, in order. */
   typed: string;
+  /** What was typed into the first client before the new one attached (with `attach`). */
+  typedBeforeAttach: string;
   /** Every byte the application read, in order. */
   received: string;
   /** True if what the application read was ever not a prefix of what was typed. */
@@ -66,7 +79,8 @@ export interface WholeResult {
   observations: { at: number; rows: string[] }[];
   /** With `recordScreens`: the user's screen after each change, and when. */
   screens: { at: number; rows: string[] }[];
-  exits: { client?: SideExit; server?: SideExit };
+  /** How each side left: the (newest) client, the one taken over, and the server. */
+  exits: { client?: SideExit; oldClient?: SideExit; server?: SideExit };
   steps: number;
   /** The application's start and its size. */
   started?: { at: number; width: number; height: number };
@@ -115,36 +129,48 @@ class ScriptedShell {
   }
 }
 
+/** A client and the user's terminal it draws on. */
+interface SimClient {
+  readonly session: ClientSession;
+  readonly user: Emulator;
+  readonly index: number;
+}
+
 /** Runs one scenario to its end. */
 export function runWholeSession(s: WholeScenario): WholeResult {
   const net = new SimNetwork(s.seed, s);
   const platform = withRandom((b: Uint8Array) => net.rng.fill(b));
-  const user = new Emulator(s.width, s.height);
-  const client = new ClientSession({
-    key: KEY,
-    now: 0,
-    ip: "10.0.0.1",
-    port: 60001,
-    width: s.width,
-    height: s.height,
-    caps: { smcup: "", rmcup: "", ech: true, bce: true, titles: true },
-    settings: { termInit: true, titlePrefix: "[mosh] ", predict: s.predict ?? "adaptive" },
-    platform,
-  });
-  const server = new ServerSession({
-    key: KEY,
-    now: 0,
-    width: 80,
-    height: 24,
-    platform,
-  });
+  let width = s.width, height = s.height;
+  const clients: SimClient[] = [];
+  const newClient = (now: number, key: Base64Key, serverSocket: number): SimClient => {
+    const c: SimClient = {
+      session: new ClientSession({
+        key,
+        now,
+        ip: "10.0.0.1",
+        port: SERVER_PORT + serverSocket,
+        width,
+        height,
+        caps: { smcup: "", rmcup: "", ech: true, bce: true, titles: true },
+        settings: { termInit: true, titlePrefix: "[mosh] ", predict: s.predict ?? "adaptive" },
+        platform,
+      }),
+      user: new Emulator(width, height),
+      index: clients.length,
+    };
+    clients.push(c);
+    return c;
+  };
+  let client = newClient(0, KEY, 0);
+  const server = new ServerSession({ key: KEY, now: 0, width: 80, height: 24, platform });
   const app = new ScriptedShell();
   let appRunning = false;
   const result: WholeResult = {
     typed: "",
+    typedBeforeAttach: "",
     received: "",
     orderViolation: false,
-    userScreen: user.snapshot(),
+    userScreen: client.user.snapshot(),
     serverScreen: server.screen(),
     observations: [],
     screens: [],
@@ -155,18 +181,22 @@ export function runWholeSession(s: WholeScenario): WholeResult {
   const resizes = [...s.resizes].sort((a, b) => a.at - b.at);
   const output = [...s.output].sort((a, b) => a.at - b.at);
   const observe = [...(s.observe ?? [])].sort((a, b) => a - b);
-  let shutdownDone = false;
+  let shutdownDone = false, attachDone = false;
 
   const clientActions = (now: number) => {
-    for (const a of client.takeActions() as ClientAction[]) {
-      if (a.type === "send") net.transmit(now, true, a.data, a.socket, a.to);
-      else if (a.type === "write") {
-        user.write(enc.encode(a.text));
-        if (s.recordScreens) {
-          result.screens.push({ at: now, rows: user.snapshot().rows.map((r) => r.toText()) });
+    for (const c of clients) {
+      for (const a of c.session.takeActions() as ClientAction[]) {
+        if (a.type === "send") net.transmit(now, true, a.data, a.socket, a.to, c.index);
+        else if (a.type === "write") {
+          c.user.write(enc.encode(a.text));
+          if (s.recordScreens && c === client) {
+            result.screens.push({ at: now, rows: c.user.snapshot().rows.map((r) => r.toText()) });
+          }
+        } else if (a.type === "exit") {
+          const exit = { at: now, clean: a.clean, message: a.message };
+          if (c === client) result.exits.client = exit;
+          else result.exits.oldClient = exit;
         }
-      } else if (a.type === "exit") {
-        result.exits.client = { at: now, clean: a.clean, message: a.message };
       }
     }
   };
@@ -185,7 +215,7 @@ export function runWholeSession(s: WholeScenario): WholeResult {
           case "input":
             if (appRunning) app.input(a.bytes);
             result.received = app.received;
-            if (!result.typed.startsWith(app.received)) result.orderViolation = true;
+            if (!attachDone && !result.typed.startsWith(app.received)) result.orderViolation = true;
             break;
           case "exit":
             result.exits.server = { at: now, clean: a.code === 0 };
@@ -199,9 +229,12 @@ export function runWholeSession(s: WholeScenario): WholeResult {
   };
   const deliver = (now: number, p: InFlight) => {
     if (p.toServer) {
-      if (!server.exited) server.receive(now, p.data, p.from);
-    } else if (!client.exited && net.reachesClient(p, client.liveSockets)) {
-      client.receive(now, p.data, SERVER_ADDRESS);
+      if (!server.exited) server.receive(now, p.data, p.from, p.serverSocket);
+      return;
+    }
+    const c = clients[p.client];
+    if (c && !c.session.exited && net.reachesClient(p, c.session.liveSockets)) {
+      c.session.receive(now, p.data, serverAddress(p.serverSocket));
     }
   };
 
@@ -210,16 +243,27 @@ export function runWholeSession(s: WholeScenario): WholeResult {
   serverActions(now);
   for (; result.steps < MAX_STEPS && now <= s.end; result.steps++) {
     net.advance(now);
+    if (s.attach && !attachDone && s.attach.at <= now) {
+      attachDone = true;
+      result.typedBeforeAttach = result.typed;
+      const key = Base64Key.fromBytes(new Uint8Array(16).fill(11));
+      if (server.attach(now, key, 1, "the new client")) client = newClient(now, key, 1);
+      clientActions(now);
+      serverActions(now);
+    }
     while (typing.length && typing[0].at <= now) {
       const k = typing.shift()!;
-      if (client.exited || client.transport.sender.shutdownInProgress) continue;
+      const c = client.session;
+      if (c.exited || c.transport.sender.shutdownInProgress) continue;
       result.typed += k.keys;
-      client.keys(now, enc.encode(k.keys));
+      c.keys(now, enc.encode(k.keys));
     }
     while (resizes.length && resizes[0].at <= now) {
       const r = resizes.shift()!;
-      user.resize(r.width, r.height); // the user's terminal changes first, as a real one does
-      if (!client.exited) client.resize(now, r.width, r.height);
+      width = r.width;
+      height = r.height;
+      client.user.resize(r.width, r.height); // the user's terminal changes first, as a real one does
+      if (!client.session.exited) client.session.resize(now, r.width, r.height);
     }
     while (output.length && output[0].at <= now) {
       const o = output.shift()!;
@@ -227,8 +271,9 @@ export function runWholeSession(s: WholeScenario): WholeResult {
     }
     if (s.shutdown && !shutdownDone && s.shutdown.at <= now) {
       shutdownDone = true;
-      if (s.shutdown.by === "client") client.quit(now, "Signal received, shutting down...");
-      else server.signal(now, "SIGTERM");
+      if (s.shutdown.by === "client") {
+        client.session.quit(now, "Signal received, shutting down...");
+      } else server.signal(now, "SIGTERM");
     }
     // Everything due at this instant, datagrams sent and received in it included, happens in
     // it (a bounded number of rounds).
@@ -238,7 +283,7 @@ export function runWholeSession(s: WholeScenario): WholeResult {
         clientActions(now);
         serverActions(now);
       }
-      if (!client.exited) client.tick(now);
+      for (const c of clients) if (!c.session.exited) c.session.tick(now);
       if (!server.exited) server.tick(now);
       clientActions(now);
       serverActions(now);
@@ -246,12 +291,15 @@ export function runWholeSession(s: WholeScenario): WholeResult {
     }
     while (observe.length && observe[0] <= now) {
       observe.shift();
-      result.observations.push({ at: now, rows: user.snapshot().rows.map((r) => r.toText()) });
+      result.observations.push({
+        at: now,
+        rows: client.user.snapshot().rows.map((r) => r.toText()),
+      });
     }
-    if (client.exited && server.exited) break;
+    if (clients.every((c) => c.session.exited) && server.exited) break;
 
     let next = Math.min(
-      client.exited ? Infinity : client.wakeAt(now),
+      ...clients.map((c) => c.session.exited ? Infinity : c.session.wakeAt(now)),
       server.exited ? Infinity : server.wakeAt(now),
       net.nextEvent(),
       typing.length ? typing[0].at : Infinity,
@@ -259,12 +307,13 @@ export function runWholeSession(s: WholeScenario): WholeResult {
       output.length ? output[0].at : Infinity,
       observe.length ? observe[0] : Infinity,
       s.shutdown && !shutdownDone ? s.shutdown.at : Infinity,
+      s.attach && !attachDone ? s.attach.at : Infinity,
       s.end + 1,
     );
     if (next <= now) next = now + 1; // a due timer that tick() declined: move on a millisecond
     now = next;
   }
-  result.userScreen = user.snapshot();
+  result.userScreen = client.user.snapshot();
   result.serverScreen = server.screen();
   return result;
 }

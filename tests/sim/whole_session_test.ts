@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { runs } from "./_runs.ts";
 import { runWholeSession, type WholeScenario } from "./whole_session.ts";
-import { CONVERGENCE_BOUND, MAX_ONE_WAY, wholeScenario } from "./scenario.ts";
+import { CONNECTED_BY, CONVERGENCE_BOUND, MAX_ONE_WAY, wholeScenario } from "./scenario.ts";
 import { ACK_INTERVAL, ACTIVE_RETRY_TIMEOUT } from "../../core/transport/sender.ts";
 import { SERVER_LATE_MS } from "../../core/session/notification.ts";
 import { ECHO_MINDELAY_MS } from "../../core/session/server_session.ts";
@@ -151,5 +151,43 @@ Deno.test("whole sessions: the echo of a typed key on an idle session is back af
       },
     ),
     runs(300),
+  );
+});
+
+Deno.test("whole sessions: a reattach at a random moment under loss loses no key typed into the new client, and its screen is the server's (1,000 sessions)", () => {
+  fc.assert(
+    fc.property(wholeScenario(), fc.integer({ min: CONNECTED_BY, max: 15_000 }), (s, at) => {
+      // The new client gets connected (it gives up on a server silent for 15 s, as mosh's).
+      const clean = { start: at, end: at + 1000 };
+      const rebinds = s.rebinds.filter((t) => t < clean.start || t >= clean.end);
+      const r = runWholeSession({ ...s, rebinds, attach: { at }, clean: [clean] });
+      const before = r.typedBeforeAttach, after = r.typed.slice(before.length);
+      assert.ok(r.received.endsWith(after), "a key typed into the new client was lost");
+      const fromOld = r.received.slice(0, r.received.length - after.length);
+      assert.ok(before.startsWith(fromOld), "the old client's keys came out of order");
+      assert.equal(r.exits.client, undefined, JSON.stringify(r.exits.client));
+      assert.equal(r.exits.server, undefined);
+      assertSameScreen(r.userScreen, r.serverScreen);
+    }),
+    runs(1000),
+  );
+});
+
+Deno.test("whole sessions: a client that is taken over is told so, and leaves cleanly (200 sessions)", () => {
+  fc.assert(
+    fc.property(
+      wholeScenario({ lossy: false }),
+      fc.integer({ min: 2000, max: 12_000 }),
+      (s, at) => {
+        // A network without trouble: the old client is there to hear its farewell.
+        const r = runWholeSession({ ...s, blackouts: [], rebinds: [], attach: { at } });
+        const old = r.exits.oldClient;
+        assert.ok(old, "the old client is still running");
+        assert.ok(old.at - at < 2000, `it left ${old.at - at} ms after the attach`);
+        assert.equal(old.clean, true);
+        assert.match(old.message ?? "", /taken over by another client \(the new client\)/);
+      },
+    ),
+    runs(200),
   );
 });
