@@ -83,7 +83,8 @@ const UNQUOTED = new RegExp(`^((?:\\\\[\\s\\S]|[^\\\\"'])*?)($|${WS}+|(?!^)(?=["
  * Splits `--ssh`'s value into words as mosh does, with Perl's `Text::ParseWords::shellwords`:
  * like a shell, but a backslash escapes any character inside double quotes, and inside single
  * quotes it escapes a quote while staying in the word (`'a\'b'` is `a\'b`). No expansion.
- * @throws {Error} where shellwords returns nothing: an unmatched quote or a trailing backslash
+ * @throws {Error} where shellwords returns nothing: "unmatched ' in ...", "unmatched \" in ...",
+ *   or "trailing \\ in ..." (a backslash with nothing after it)
  */
 export function shellWords(s: string): string[] {
   let line = s.replace(new RegExp(`^${WS}+`), "");
@@ -100,7 +101,8 @@ export function shellWords(s: string): string[] {
       piece = m[1].replace(/\\([\s\S])/g, "$1");
       delimited = m[2].length > 0;
     } else {
-      throw new Error(`unmatched quote or backslash in ${JSON.stringify(s)}`);
+      const what = line[0] === "'" || line[0] === '"' ? `unmatched ${line[0]}` : "trailing \\";
+      throw new Error(`${what} in ${JSON.stringify(s)}`);
     }
     line = line.slice(m[0].length);
     word = (word ?? "") + piece;

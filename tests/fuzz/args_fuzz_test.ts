@@ -1,7 +1,7 @@
 /**
  * Command lines and keys: random argv for `mosh-server`, `mosh-client` and `mosh`, random
  * strings split as shell words, random `MOSH_KEY` values. The parsers never throw (shellWords
- * throws only its documented "unmatched quote" error) and what they return is well formed; a
+ * throws only its documented errors: an unmatched quote, a trailing backslash) and what they return is well formed; a
  * key is accepted exactly when mosh 1.4.0 accepts it, and then prints back as it was given.
  *
  * Replay a failure with the DENOMOSH_FUZZ_SEED it prints (fast-check also prints its own seed
@@ -400,15 +400,21 @@ Deno.test("mosh's arguments and shell words: never a throw but the documented on
             assert.ok(words.every(isText));
             tally.add("shell-words");
           } catch (e) {
-            assert.ok(e instanceof Error && /^unmatched ['"] in /.test(e.message), String(e));
+            assert.ok(
+              e instanceof Error && /^(unmatched ['"]|trailing \\) in /.test(e.message),
+              String(e),
+            );
             tally.add("shell-words-unmatched");
           }
         },
       ),
       fcParams(name + "/words", 20000),
     );
+    // (Without backslashes: mosh's shellwords, Perl's, reads one inside single quotes as an
+    // escape, so quoting a word that has one need not give it back; mosh never does that.)
+    const noBackslash = text(12).map((w) => w.replaceAll("\\", "/"));
     fc.assert(
-      fc.property(fc.array(text(12), { maxLength: 6 }), (words) => {
+      fc.property(fc.array(noBackslash, { maxLength: 6 }), (words) => {
         assert.deepStrictEqual(shellWords(shellQuote(words)), words);
         tally.add("quote-round-trip");
       }),
@@ -418,14 +424,15 @@ Deno.test("mosh's arguments and shell words: never a throw but the documented on
   });
 });
 
-Deno.test("shell words split as /bin/sh splits them", async () => {
+Deno.test("shell words without backslashes split as /bin/sh splits them", async () => {
   const name = "args/sh";
   await seeded(name, async () => {
     const started = performance.now();
     const tally = new Tally();
-    // Words of letters, blanks, quotes and backslashes, which sh splits without expanding.
+    // Words of letters, blanks and quotes, which sh splits without expanding. (With backslashes
+    // mosh's Perl shellwords and sh differ; tests/interop/mosh_wrapper_test.ts holds us to Perl.)
     const cases = fc.sample(
-      fc.string({ unit: fc.constantFrom("a", "b", " ", "\t", "'", '"', "\\"), maxLength: 16 }),
+      fc.string({ unit: fc.constantFrom("a", "b", " ", "\t", "'", '"'), maxLength: 16 }),
       fcParams(name, 2000),
     ).filter((s) => {
       try {
