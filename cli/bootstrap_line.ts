@@ -16,6 +16,11 @@ export type BootstrapLine =
   | { readonly kind: "ip"; readonly ip: string }
   | { readonly kind: "ssh-connection"; readonly ip: string }
   | { readonly kind: "connect"; readonly port: string; readonly key: string }
+  /**
+   * `MOSH CHOOSE <pid>...`, ours: `mosh-server attach` found several detached sessions and
+   * needs the user to pick one (docs/sessions.md).
+   */
+  | { readonly kind: "choose"; readonly pids: readonly number[] }
   /** A line that starts like one of ours but is malformed: mosh dies with `message`. */
   | { readonly kind: "bad"; readonly message: string }
   /** Anything else: shown to the user. */
@@ -48,6 +53,12 @@ export function parseBootstrapLine(line: string): BootstrapLine {
     return words.length === 6
       ? { kind: "ssh-connection", ip: words[4] }
       : { kind: "bad", message: `Bad MOSH SSH_CONNECTION string: ${line}` };
+  }
+  if (line.startsWith("MOSH CHOOSE ")) {
+    const words = line.slice("MOSH CHOOSE ".length).trim().split(SPACE);
+    return words.every((w) => /^[1-9][0-9]{0,9}$/.test(w))
+      ? { kind: "choose", pids: words.map(Number) }
+      : { kind: "bad", message: `Bad MOSH CHOOSE string: ${line}` };
   }
   if (line.startsWith("MOSH CONNECT ")) {
     const m = CONNECT.exec(line);
@@ -117,6 +128,7 @@ export class BootstrapReader {
   #key: string | undefined;
   #fatal: string | undefined;
   #badRange = false;
+  #choices: readonly number[] = [];
 
   constructor(options: BootstrapReaderOptions) {
     this.#o = options;
@@ -131,6 +143,11 @@ export class BootstrapReader {
   /** Whether MOSH CONNECT was read. */
   get connected(): boolean {
     return this.#key !== undefined;
+  }
+
+  /** The sessions `mosh-server attach` asked the user to choose from (MOSH CHOOSE), if any. */
+  get choices(): readonly number[] {
+    return this.#choices;
   }
 
   /**
@@ -157,6 +174,9 @@ export class BootstrapReader {
         return null;
       case "connect":
         [this.#port, this.#key] = [parsed.port, parsed.key];
+        return null;
+      case "choose":
+        this.#choices = parsed.pids;
         return null;
       case "text":
         if (this.#o.portRequest?.includes(":") && /Bad UDP port/.test(line)) this.#badRange = true;

@@ -66,6 +66,12 @@ export function moshUsage(argv0 = "mosh"): string {
         --local              run mosh-server locally without using ssh
                                 (default host: 127.0.0.1)
 
+        --attach[=PID]       take over a running session of yours on the
+                                host (its detached one, or PID) with a
+                                fresh key, instead of starting a new one
+        --no-scrollback      no native scrollback: the client's alternate
+                                screen and no history, exactly as mosh
+
         --experimental-remote-ip=(local|remote|proxy)  select the method for
                              discovering the remote IP address to use for mosh
                              (default: "proxy")
@@ -227,6 +233,14 @@ export async function moshMain(args: string[], argv0 = "mosh"): Promise<number> 
   }
   const { predict, family } = settled;
   if (o.fakeProxy) return await fakeProxy(argv0, family, o.operands[0], o.operands[1]);
+  if (o.attach !== undefined && !/^([1-9][0-9]{0,9})?$/.test(o.attach)) {
+    err(`${argv0}: --attach takes a session's pid (see mosh-server list), not "${o.attach}"\n`);
+    return 1;
+  }
+  if (o.attach !== undefined && o.operands.length > 1) {
+    err(`${argv0}: --attach takes a session over; it runs no command\n`);
+    return 1;
+  }
   const refused = refuse(argv0, o, env);
   if (refused !== null) {
     err(refused);
@@ -262,28 +276,73 @@ export async function moshMain(args: string[], argv0 = "mosh"): Promise<number> 
 
   const self = selfCommand("mosh", []);
   const start: SshStart = { options: o, userhost, colors, env, self: [self.cmd, ...self.args] };
+  let end = await bootstrap(argv0, start, ip, env);
+  if ("choices" in end) {
+    // `--attach` with several detached sessions: ask, or say how to choose.
+    const pid = Deno.stdin.isTerminal() ? await askForSession(end.choices) : undefined;
+    if (pid === undefined) {
+      err(`${argv0}: ${end.choices.length} detached sessions; choose one with --attach=PID\n`);
+      return 1;
+    }
+    end = await bootstrap(argv0, { ...start, options: { ...o, attach: String(pid) } }, ip, env);
+  }
+  if ("status" in end) return end.status;
+  if ("choices" in end) return 1; // a second list: the sessions changed under us
+  return await runClient(clientCmd, args, end, predict, o, env);
+}
+
+/**
+ * Starts the server (over ssh, or here with `--local`) and reads its bootstrap lines.
+ * @returns the server's address, port and key; the sessions to choose from (`--attach` with
+ *   several); or the status to exit with, its message printed
+ */
+async function bootstrap(
+  argv0: string,
+  start: SshStart,
+  ip: string | undefined,
+  env: Env,
+): Promise<
+  { ip: string; port: string; key: string } | { choices: readonly number[] } | { status: number }
+> {
+  const o = start.options;
   let starter: Deno.ChildProcess;
   try {
     starter = startServer(start, starterEnv(env, o, Deno.pid));
   } catch (e) {
     const what = o.local ? "/bin/sh" : o.ssh[0];
     err(`${argv0}: cannot run ${what}: ${e instanceof Error ? e.message : e}\n`);
-    return 1;
+    return { status: 1 };
   }
-  const reader = new BootstrapReader({ argv0, userhost, ip, local: o.local, portRequest: o.port });
+  const reader = new BootstrapReader({
+    argv0,
+    userhost: start.userhost,
+    ip,
+    local: o.local,
+    portRequest: o.port,
+  });
   const seen: string[] = [];
   await readBootstrap(starter, reader, seen);
   const status = await starter.status;
   const end = reader.finish();
   if (end.warning) err(end.warning + "\n");
-  if ("error" in end) {
-    // Where ssh or the server's start failed, our message says which and what to do.
-    const ours = end.reason === "no-connect" || (end.reason === "no-ip" && !reader.connected);
-    err(ours ? explainFailure(argv0, o, status.code, seen) : end.error + "\n");
-    return 1;
-  }
+  if (!("error" in end)) return end;
+  if (reader.choices.length) return { choices: reader.choices };
+  // `mosh-server attach` said why it could not (no session, no such pid) in the lines above.
+  if (o.attach !== undefined && status.code === 1 && seen.length) return { status: 1 };
+  // Where ssh or the server's start failed, our message says which and what to do.
+  const ours = end.reason === "no-connect" || (end.reason === "no-ip" && !reader.connected);
+  err(ours ? explainFailure(argv0, o, status.code, seen) : end.error + "\n");
+  return { status: 1 };
+}
 
-  return await runClient(clientCmd, args, end, predict, o, env);
+/** Asks which session to attach to; undefined if the answer is not one of them. */
+async function askForSession(choices: readonly number[]): Promise<number | undefined> {
+  out(`Attach to which session? [${choices.join(", ")}] `);
+  const buf = new Uint8Array(64);
+  const n = await Deno.stdin.read(buf);
+  if (n === null) return undefined;
+  const pid = Number(new TextDecoder().decode(buf.subarray(0, n)).trim());
+  return choices.includes(pid) ? pid : undefined;
 }
 
 /** Runs the client against the server until it exits; its exit status. */
@@ -301,6 +360,7 @@ async function runClient(
   clientEnv.MOSH_PREDICTION_DISPLAY = predict;
   if (o.predictOverwrite) clientEnv.MOSH_PREDICTION_OVERWRITE = "yes";
   if (!o.init) clientEnv.MOSH_NO_TERM_INIT = "1";
+  if (!o.scrollback) clientEnv.MOSH_NO_SCROLLBACK = "1";
   const child = new Deno.Command(client.cmd, {
     args: [...client.args, `-# ${args.join(" ")} |`, server.ip, server.port],
     env: clientEnv,

@@ -25,13 +25,21 @@ export interface MoshOptions {
   fakeProxy: boolean;
   help: boolean;
   version: boolean;
+  /**
+   * `--attach` ("") or `--attach=PID`: take over a running session of ours instead of starting
+   * one (docs/sessions.md); undefined for a new session.
+   */
+  attach?: string;
+  /** `--no-scrollback`: no native scrollback, exactly mosh's screen (the client's alternate screen). */
+  scrollback: boolean;
   /** `[user@]host` and the remote command. */
   operands: string[];
 }
 
 type Spec = {
   name: string;
-  arg: boolean;
+  /** Whether it takes a value; "optional": only as `--name=value`. */
+  arg: boolean | "optional";
   negatable?: boolean;
   set: (o: MoshOptions, v: string | boolean) => void;
 };
@@ -71,6 +79,8 @@ const SPECS: Spec[] = [
   { name: "fake-proxy", arg: false, negatable: true, set: (o, v) => (o.fakeProxy = v as boolean) },
   { name: "bind-server", arg: true, set: (o, v) => (o.bindServer = v as string) },
   { name: "experimental-remote-ip", arg: true, set: (o, v) => (o.remoteIp = v as string) },
+  { name: "attach", arg: "optional", set: (o, v) => (o.attach = v as string) },
+  { name: "scrollback", arg: false, negatable: true, set: (o, v) => (o.scrollback = v as boolean) },
 ];
 
 /** Perl's `\s` on a byte string: ASCII whitespace. */
@@ -159,6 +169,7 @@ export function parseMoshArgs(args: string[]): MoshOptions | { error: string } {
     fakeProxy: false,
     help: false,
     version: false,
+    scrollback: true,
     operands: [],
   };
   for (let i = 0; i < args.length; i++) {
@@ -177,7 +188,10 @@ export function parseMoshArgs(args: string[]): MoshOptions | { error: string } {
     const found = lookup(name);
     if (typeof found === "string") return { error: found };
     const { spec } = found;
-    if (spec.arg) {
+    if (spec.arg === "optional") {
+      // Only `--name=value`: a bare `--attach host` must not take the host for a pid.
+      spec.set(o, eq >= 0 ? body.slice(eq + 1) : "");
+    } else if (spec.arg) {
       let value: string;
       if (eq >= 0) value = body.slice(eq + 1);
       else if (i + 1 < args.length) value = args[++i];

@@ -218,6 +218,8 @@ async function attach(dir: string | null, args: AttachArgs, argv0: string): Prom
     const detached = entries.filter((e) => e.info !== null && isDetached(e.info, now));
     if (detached.length === 1) target = detached[0];
     else if (detached.length > 1) {
+      // For `mosh --attach`, which asks the user (or fails with the table when it cannot).
+      writeAll(Deno.stdout, `MOSH CHOOSE ${detached.map((d) => d.pid).join(" ")}\n`);
       return fail(
         `${argv0}: ${detached.length} detached sessions here; ` +
           `choose one with \`${argv0} attach PID\`:\n${formatSessionTable(detached, now)}`,

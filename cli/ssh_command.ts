@@ -53,7 +53,9 @@ export interface SshStart extends ServerStart {
  */
 export function serverArgv(start: ServerStart): string[] {
   const o = start.options;
-  const argv = ["new", "-c", start.colors];
+  // `--attach[=PID]` takes a session over (`mosh-server attach`) with the same options.
+  const verb = o.attach === undefined ? ["new"] : ["attach", ...(o.attach ? [o.attach] : [])];
+  const argv = [...verb, "-c", start.colors];
   if (o.bindServer === undefined || /^ssh$/i.test(o.bindServer)) {
     argv.push(...(o.local ? ["-i", start.userhost] : ["-s"]));
   } else if (!/^any$/i.test(o.bindServer)) {
@@ -65,7 +67,7 @@ export function serverArgv(start: ServerStart): string[] {
     if (value !== undefined) argv.push("-l", `${name}=${value}`);
   }
   const command = o.operands.slice(1);
-  if (command.length) argv.push("--", ...command);
+  if (command.length && o.attach === undefined) argv.push("--", ...command);
   return argv;
 }
 

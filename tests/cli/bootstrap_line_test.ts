@@ -46,6 +46,20 @@ Deno.test("each kind of line, and the reasons a bootstrap fails", () => {
   assertEquals(reason(["MOSH IP 192.0.2.1", `MOSH CONNECT 1 ${key}`]), "ok");
 });
 
+Deno.test("MOSH CHOOSE (ours, from mosh-server attach) names the sessions to choose from", () => {
+  assertEquals(parseBootstrapLine("MOSH CHOOSE 12 345"), { kind: "choose", pids: [12, 345] });
+  assertEquals(parseBootstrapLine("MOSH CHOOSE 12 x").kind, "bad");
+  const r = new BootstrapReader({ argv0: "mosh", userhost: "h" });
+  assertEquals(r.take("MOSH IP 192.0.2.1"), null);
+  assertEquals(r.take("MOSH CHOOSE 7 8"), null, "not shown");
+  assertEquals(
+    r.take("mosh-server: 2 detached sessions here"),
+    "mosh-server: 2 detached sessions here",
+  );
+  assertEquals(r.choices, [7, 8]);
+  assertEquals("reason" in r.finish(), true, "still no session started");
+});
+
 const KEY_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+";
 const key = fc.string({ unit: fc.constantFrom(...KEY_CHARS), minLength: 22, maxLength: 22 });
 const word = fc.string({ unit: fc.constantFrom(..."0123456789abcdef.:[]%-"), minLength: 1 });

@@ -214,7 +214,8 @@ Deno.test("attach refuses to choose among several detached sessions, and when th
   await withDaemons([DETACHED, { command: "top" }, ATTACHED], async (runtime, d) => {
     const r = await moshServer(runtime, ["attach"]);
     assert.equal(r.code, 1);
-    assert.equal(r.stdout, "");
+    // The line mosh --attach reads to ask the user which one (cli/bootstrap_line.ts).
+    assert.equal(r.stdout, `MOSH CHOOSE ${d[0].pid} ${d[1].pid}\n`);
     assert.match(
       r.stderr,
       /^mosh-server: 2 detached sessions here; choose one with `mosh-server attach PID`:\n/,

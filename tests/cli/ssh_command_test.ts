@@ -96,3 +96,23 @@ Deno.test("--local with no host binds to 127.0.0.1 (mosh needs a host; we defaul
     "127.0.0.1",
   ]);
 });
+
+Deno.test("--attach runs mosh-server attach with the same options, and no command", () => {
+  const env = { LANG: "C.UTF-8" };
+  const argv = (args: string[]) =>
+    serverArgv({ options: parse(args), userhost: "host", colors: "256", env });
+  assertEquals(argv(["--attach", "-p", "60010", "host"]), [
+    "attach",
+    "-c",
+    "256",
+    "-s",
+    "-p",
+    "60010",
+    "-l",
+    "LANG=C.UTF-8",
+  ]);
+  assertEquals(argv(["--attach=4242", "host"]).slice(0, 2), ["attach", "4242"]);
+  assertEquals(argv(["host"])[0], "new", "without --attach, a new session");
+  // A bare --attach never takes the host for a pid.
+  assertEquals(parse(["--attach", "host"]).operands, ["host"]);
+});
