@@ -23,6 +23,7 @@
 import { parsePortRange, sshLocalIp } from "./server_options.ts";
 import { printConnect } from "./connect_message.ts";
 import { writeAll } from "./output.ts";
+import { printable } from "../core/terminal/printable.ts";
 import { versionBanner } from "./version.ts";
 import { findSessionDir, SessionDirError, sessionSockets } from "../io/session_dir.ts";
 import { SystemError } from "../io/libc.ts";
@@ -104,12 +105,6 @@ export function parseAttachArgs(
     }
   }
   return result;
-}
-
-/** `text` with control characters shown as "?", so a name cannot drive the terminal. */
-function printable(text: string): string {
-  // deno-lint-ignore no-control-regex -- control characters are what it looks for
-  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, "?");
 }
 
 /** "12 s ago", "5 min ago", "3 h ago", "2 days ago". */

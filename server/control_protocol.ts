@@ -18,6 +18,8 @@
  * @module
  */
 
+import { isPrintable } from "../core/terminal/printable.ts";
+
 /** The version of this exchange. */
 export const CONTROL_VERSION = 1;
 /** The longest line either side accepts, without its newline. */
@@ -136,7 +138,7 @@ export function parseRequest(line: string): ControlRequest | ControlError {
     request.ports = { low: p.low, high: p.high };
   }
   if (r.from !== undefined) {
-    if (typeof r.from !== "string" || r.from.length > 255 || /[\x00-\x1f\x7f]/.test(r.from)) {
+    if (typeof r.from !== "string" || r.from.length > 255 || !isPrintable(r.from)) {
       return { error: ["The attach request's from must be printable text of 255 at most"] };
     }
     request.from = r.from;

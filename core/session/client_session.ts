@@ -37,6 +37,7 @@ import { escapeConfig, EscapeFilter } from "./escape.ts";
 import { NotificationEngine } from "./notification.ts";
 import { drawNotificationBar } from "./notification_bar.ts";
 import { EXTENSIONS_VERSION, Feature } from "../statesync/extensions.ts";
+import { printable } from "../terminal/printable.ts";
 
 /** How long the client waits for a first server state before giving up, ms. */
 export const CONNECT_TIMEOUT_MS = 15_000;
@@ -419,14 +420,4 @@ export class ClientSession {
     this.#exited = true;
     this.#actions.push({ type: "exit", clean, message });
   }
-}
-
-/** `text` without control characters, so a server cannot send escapes to the terminal. */
-function printable(text: string): string {
-  let out = "";
-  for (const ch of text) {
-    const c = ch.codePointAt(0)!;
-    out += c < 0x20 || (c >= 0x7f && c < 0xa0) ? "?" : ch;
-  }
-  return out;
 }

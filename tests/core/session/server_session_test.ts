@@ -8,7 +8,6 @@ import type { ServerAction } from "../../../core/session/action.ts";
 import { ClientSession } from "../../../core/session/client_session.ts";
 import { NO_CLIENT_TIMEOUT_MS, ServerSession } from "../../../core/session/server_session.ts";
 import { decodeHostMessage } from "../../../core/statesync/host_message.ts";
-import { UserStream } from "../../../core/statesync/user_stream.ts";
 import { Feature } from "../../../core/statesync/extensions.ts";
 import { decodeInstruction } from "../../../core/network/instruction.ts";
 import { decodeFragment } from "../../../core/network/fragment.ts";
