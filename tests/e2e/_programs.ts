@@ -9,6 +9,21 @@ import { shellQuote } from "./_tmux.ts";
 export const SHELL = ["/bin/bash", "--norc", "--noprofile"];
 export const SHELL_ENV: Record<string, string> = { PS1: "$ ", HISTFILE: "/dev/null" };
 
+/**
+ * The session directory of this test process's servers (`$XDG_RUNTIME_DIR/denomosh`,
+ * io/session_dir.ts), apart from the user's: sessions left by other tests or programs must not
+ * show in `mosh-server list` here, nor put a detached-session notice on a screen a test
+ * compares with Debian's.
+ */
+export const SESSION_ENV: Record<string, string> = {
+  XDG_RUNTIME_DIR: Deno.makeTempDirSync({ prefix: "denomosh-run-" }),
+};
+
+/** Our mosh-server as a shell command line, in this test process's session directory. */
+export const OUR_SERVER_LINE = `env XDG_RUNTIME_DIR=${shellQuote(SESSION_ENV.XDG_RUNTIME_DIR)} ` +
+  [selfCommand("mosh-server", []).cmd, ...selfCommand("mosh-server", []).args].map(shellQuote)
+    .join(" ");
+
 /** A started `mosh-server new`. */
 export interface StartedServer {
   port: number;
@@ -42,7 +57,7 @@ export async function startServer(
   const cmd = which === "ours" ? selfCommand("mosh-server", []) : { cmd: MOSH_SERVER, args: [] };
   const out = await new Deno.Command(cmd.cmd, {
     args: [...cmd.args, "new", ...args, ...(command.length ? ["--", ...command] : [])],
-    env: { LANG: "C.UTF-8", ...env },
+    env: { LANG: "C.UTF-8", ...SESSION_ENV, ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

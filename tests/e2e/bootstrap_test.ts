@@ -8,13 +8,13 @@ import { selfCommand } from "../../cli/self.ts";
 import { shellQuote, Tmux } from "./_tmux.ts";
 import { freePort, sshdUnavailable, startSshd } from "./_sshd.ts";
 import { moshMissing } from "../_debian_mosh.ts";
+import { OUR_SERVER_LINE } from "./_programs.ts";
 
 const why = sshdUnavailable();
 if (why) console.warn(why);
 const e2e = { ignore: why !== null, sanitizeOps: false, sanitizeResources: false };
 const AFTER = `; echo "exit=$?"; sleep 30`;
-const OUR_SERVER = [selfCommand("mosh-server", []).cmd, ...selfCommand("mosh-server", []).args]
-  .map(shellQuote).join(" ");
+const OUR_SERVER = OUR_SERVER_LINE;
 
 function moshLine(args: string[]): string {
   const self = selfCommand("mosh", args);

@@ -11,7 +11,16 @@ import { UserStream } from "../../core/statesync/user_stream.ts";
 import { udpNetwork } from "../../io/datagram.ts";
 import { shellQuote, sleep, Tmux } from "./_tmux.ts";
 import { sshdUnavailable, startSshd } from "./_sshd.ts";
-import { clientCommand, clientPid, SHELL, SHELL_ENV, startServer, waitGone } from "./_programs.ts";
+import {
+  clientCommand,
+  clientPid,
+  OUR_SERVER_LINE,
+  SESSION_ENV,
+  SHELL,
+  SHELL_ENV,
+  startServer,
+  waitGone,
+} from "./_programs.ts";
 import { forger } from "../core/transport/_forge.ts";
 import { moshMissing } from "../_debian_mosh.ts";
 
@@ -19,8 +28,7 @@ const why = sshdUnavailable();
 if (why) console.warn(why);
 const e2e = { ignore: why !== null, sanitizeOps: false, sanitizeResources: false };
 const AFTER = `; echo "exit=$?"; sleep 30`;
-const OUR_SERVER = [selfCommand("mosh-server", []).cmd, ...selfCommand("mosh-server", []).args]
-  .map(shellQuote).join(" ");
+const OUR_SERVER = OUR_SERVER_LINE;
 const enc = new TextEncoder();
 
 function mosh(args: string[]): string {
@@ -33,7 +41,7 @@ async function moshServer(args: string[]): Promise<{ code: number; out: string; 
   const self = selfCommand("mosh-server", args);
   const r = await new Deno.Command(self.cmd, {
     args: self.args,
-    env: { LANG: "C.UTF-8" },
+    env: { LANG: "C.UTF-8", ...SESSION_ENV },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
