@@ -53,6 +53,8 @@ export class ModeState {
   titleInitialized = false;
   clipboard = "";
   bellCount = 0;
+  /** What 47, 1047 and 1049 do; nothing by default (mosh ignores them). */
+  onAltScreen: (mode: 47 | 1047 | 1049, on: boolean) => void = () => {};
   readonly #x: XtermHandle;
 
   /** Registers the handlers on `x`; `reply` receives answers for the application. */
@@ -198,6 +200,11 @@ export class ModeState {
           break;
         case 2004:
           this.bracketedPaste = on;
+          break;
+        case 47:
+        case 1047:
+        case 1049:
+          this.onAltScreen(mode, on);
           break;
       }
     }
