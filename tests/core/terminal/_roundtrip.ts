@@ -10,6 +10,13 @@ import { type DisplayOptions, newFrame } from "../../../core/terminal/display.ts
 import type { Session } from "./_streams.ts";
 
 const encoder = new TextEncoder();
+/** Erases that some terminals turn into history: the whole screen, or from the home position. */
+const PUSHING_ERASES = ["\x1b[2J", "\x1b[3J", "\x1b[J", "\x1b[0J"];
+
+/** Why a scrollback-safe diff could push lines into a terminal's history, or null. */
+export function pushingErase(diff: string): string | null {
+  return PUSHING_ERASES.find((e) => diff.includes(e)) ?? null;
+}
 
 /**
  * What differs between two frames, as a client would see it (the bell count is compared as
@@ -106,6 +113,7 @@ export function checkRoundTrip(s: Session, pool: EmulatorPool, opts: RoundTripOp
       const cur = server.snapshot();
       const diff = newFrame(prev, cur, display);
       opts.onDiff?.(diff, cur);
+      if (safe) assert.equal(pushingErase(diff), null, `after step ${i}: ${JSON.stringify(diff)}`);
       if (cur.width !== prev.width || cur.height !== prev.height) {
         client.resize(cur.width, cur.height);
       }
@@ -127,7 +135,9 @@ export function checkRoundTrip(s: Session, pool: EmulatorPool, opts: RoundTripOp
         fresh.setHistoryLimit(0);
         fresh.load(Framebuffer.blank(cur.width, cur.height));
         fresh.setHistoryLimit(safe ? 1 : 0);
-        fresh.write(encoder.encode(newFrame(null, cur, display)));
+        const repaint = newFrame(null, cur, display);
+        if (safe) assert.equal(pushingErase(repaint), null, JSON.stringify(repaint));
+        fresh.write(encoder.encode(repaint));
         const again = frameDifference(fresh.snapshot(), cur);
         assert.equal(again, null, `after step ${i}, a fresh client differs:\n${again}`);
         if (safe) assert.equal(fresh.historyEnd, 0, `after step ${i}, a repaint pushed lines`);
