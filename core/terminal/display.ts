@@ -57,6 +57,12 @@ export interface DisplayOptions {
    * feeds at the bottom of a region on the main screen. Default false (mosh's output).
    */
   scrollbackSafe?: boolean;
+  /**
+   * The terminal's top row continues the newest line of its history (a soft wrap that
+   * `historyFrame` made): keep it so, never erasing that row from its first column. Default
+   * false.
+   */
+  topRowContinues?: boolean;
 }
 
 /** Leaves the alternate screen; the terminal restores its main screen, cursor and pen. */
@@ -110,7 +116,7 @@ export function newFrame(
     f.assumePen(last.pen.fg, last.pen.bg, last.pen.attrs);
     f.cursorVisible = last.cursor.visible;
     f.alternate = last.main !== null;
-    drawScreens(f, from, to, opts);
+    drawScreens(f, from, to, opts, opts.topRowContinues ?? false);
   }
   finish(f, from, to, initialized);
   return f.out;
@@ -119,7 +125,7 @@ export function newFrame(
 /**
  * Draws `to`'s screens on a terminal showing `from` (same size), switching between the main
  * and the alternate screen as needed. `f` holds what the terminal is assumed to have: cursor,
- * pen, visibility.
+ * pen, visibility. `topContinues`: the main screen's top row continues the terminal's history.
  */
 export function drawScreens(
   f: FrameWriter,
@@ -135,12 +141,12 @@ export function drawScreens(
     enterAlternate(f, to, opts);
   } else if (to.main === null) {
     leaveAlternate(f);
-    paintScreen(f, from.main, to, opts);
+    paintScreen(f, from.main, to, opts, topContinues);
   } else if (from.sameMain(to)) {
-    paintScreen(f, from, to, opts);
+    paintScreen(f, from, to, opts); // the alternate screen: no history to continue
   } else {
     leaveAlternate(f);
-    paintScreen(f, from.main, to.main, opts);
+    paintScreen(f, from.main, to.main, opts, topContinues);
     enterAlternate(f, to, opts);
   }
 }

@@ -113,11 +113,15 @@ export class XtermHandle {
   /** Where lines that leave the top of the normal screen go; null: nowhere (no history). */
   scrollOut: ScrollOut | null = null;
 
-  constructor(cols: number, rows: number, unicode: IUnicodeVersionProvider) {
+  /**
+   * @param scrollback lines of xterm's own scrollback: 0 for the emulator (history is ours);
+   *   tests use one as a stand-in for a user's terminal
+   */
+  constructor(cols: number, rows: number, unicode: IUnicodeVersionProvider, scrollback = 0) {
     this.terminal = new xterm.Terminal({
       cols,
       rows,
-      scrollback: 0,
+      scrollback,
       allowProposedApi: true,
       logLevel: "off",
       // A Windows pty backend other than conpty turns off reflow on resize (mosh does not
