@@ -135,7 +135,7 @@ export class Emulator {
     const log = this.#history, x = this.#x;
     x.scrollOut = n === 0
       ? null
-      : (line, wraps) => log.push(line._data, line._combined, x.cols, wraps);
+      : (line, wraps, extent) => log.push(line._data, line._combined, x.cols, wraps, extent);
   }
 
   /** Number of lines that ever entered history: the next line's number. Never decreases. */
@@ -155,6 +155,11 @@ export class Emulator {
    */
   historyRows(from: number, to: number): Row[] {
     return this.#history.rows(from, to);
+  }
+
+  /** Bytes the kept history takes (its pages and per-line numbers). */
+  get historyBytes(): number {
+    return this.#history.bytes;
   }
 
   /** Whether the alternate screen is honoured. */
@@ -215,6 +220,7 @@ export class Emulator {
     const x = this.#x;
     if (width === x.cols && height === x.rows) return;
     this.#dirty = true;
+    x.touchCells();
     const buffers = x.altActive ? [x.normalBuffer, x.buffer] : [x.buffer];
     // The column shown, even when waiting to wrap.
     const cursors = buffers.map((b) => [Math.min(b.x, x.cols - 1), b.y]);

@@ -172,6 +172,7 @@ export class ModeState {
           this.appCursorKeys = on;
           break;
         case 3: // 80/132 columns: mosh only clears the screen and homes the cursor
+          x.touchCells();
           this.#home();
           for (let y = 0; y < x.rows; y++) {
             const line = x.line(y);
@@ -228,6 +229,7 @@ export class ModeState {
   #alignmentPattern(): void {
     const x = this.#x;
     const attrs = { fg: 0, bg: x.pen.bg & ~0xfc000000 };
+    x.touchCells();
     for (let y = 0; y < x.rows; y++) {
       const line = x.line(y);
       for (let col = 0; col < x.cols; col++) line.setCellFromCodepoint(col, 0x45, 1, attrs);

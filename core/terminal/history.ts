@@ -19,9 +19,9 @@
 
 import { rowFromCells } from "./snapshot.ts";
 import type { Row } from "./row.ts";
-import { CM_MASK, HAS_CONTENT, IS_COMBINED, WIDTH_SHIFT } from "./xterm_internals.ts";
+import { CM_MASK, IS_COMBINED, WIDTH_SHIFT } from "./xterm_internals.ts";
 
-/** Words per page: 64 KiB, a line of 4,096 cells with a change of colour every 3 cells fits. */
+/** Words per page: 64 KiB, a line of 4,096 cells with a change of colour every cell fits. */
 const PAGE_WORDS = 16384;
 /** xterm's words per cell. */
 const XSTRIDE = 3;
@@ -29,28 +29,26 @@ const XSTRIDE = 3;
 const RUN = 3;
 /** Content word of an empty one-column cell. */
 const BLANK_CONTENT = 1 << WIDTH_SHIFT;
-/** Flag of a line whose successor continues it. */
-const WRAPS = 1;
+/** Numbers per line in the ring: page, offset in it, cells, runs, columns << 1 | soft wrap. */
+const META = 5;
+const PAGE = 0, OFFSET = 1, CELLS = 2, RUNS = 3, COLS_WRAP = 4;
 
 /** A numbered, bounded log of lines, stored compactly; converted to `Row`s on demand. */
 export class HistoryLog {
   #limit: number;
   #start = 0;
   #end = 0;
-  /** Per line, in a ring indexed by line number modulo capacity. */
-  #page = new Int32Array(0);
-  #offset = new Int32Array(0);
-  #cells = new Int32Array(0);
-  #runs = new Int32Array(0);
-  #cols = new Int32Array(0);
-  #flags = new Uint8Array(0);
+  /** {@link META} numbers per line, in a ring of `#capacity` lines indexed by line number. */
+  #meta = new Int32Array(0);
+  #capacity = 0;
   /** Texts of combined cells (a base and its marks) by line number, then column. */
   readonly #combined = new Map<number, Record<number, string>>();
   /** Pages in use, oldest first; `#pages[i]` has page number `#firstPage + i`. */
   #pages: Uint32Array[] = [];
   #firstPage = 0;
-  /** Where the next line goes in the newest page. */
-  #used = PAGE_WORDS;
+  /** The newest page, and where the next line goes in it. */
+  #page = new Uint32Array(0);
+  #used = 0;
 
   /** @throws RangeError unless `limit` is a whole number ≥ 0 */
   constructor(limit: number) {
@@ -78,78 +76,75 @@ export class HistoryLog {
   setLimit(limit: number): void {
     this.#limit = checkLimit(limit);
     this.#dropTo(Math.max(this.#start, this.#end - this.#limit));
-    if (this.#end - this.#start < this.#page.length / 4 && this.#page.length > 1024) {
-      this.#grow(Math.max(this.#end - this.#start, 1024)); // give back a large ring
-    }
+    const kept = this.#end - this.#start, capacity = this.#capacity;
+    if (capacity > 1024 && kept < capacity / 4) this.#grow(Math.max(kept, 1024)); // give back
   }
 
   /**
    * Appends a line given as xterm.js holds it: `data`, three words per cell for at least
-   * `cols` cells, and the texts of its combined cells by column.
+   * `cols` cells, and the texts of its combined cells by column. On the line-feed path: no
+   * allocation but a new page now and then.
    * @param wraps whether the next line continues this one (a soft wrap)
+   * @param extent a column from which the line is known to hold only empty cells on the
+   *   default background, so the search for its end starts there; -1 if none is known
    */
-  push(data: Uint32Array, combined: Record<number, string>, cols: number, wraps: boolean): void {
+  push(
+    data: Uint32Array,
+    combined: Record<number, string>,
+    cols: number,
+    wraps: boolean,
+    extent = -1,
+  ): void {
     const n = this.#end++;
-    if (this.#limit === 0) {
-      this.#start = this.#end;
-      return;
+    const limit = this.#limit;
+    if (n - this.#start >= limit) {
+      if (limit === 0) {
+        this.#start = this.#end;
+        return;
+      }
+      this.#dropTo(n + 1 - limit);
     }
-    if (n - this.#start >= this.#limit) this.#dropTo(n + 1 - this.#limit);
-    if (n - this.#start >= this.#page.length) {
-      this.#grow(Math.min(this.#page.length * 2, this.#limit));
-    }
+    if (n - this.#start >= this.#capacity) this.#grow(Math.min(this.#capacity * 2, limit));
 
     // The cells up to the last one that is not an empty one-column cell on the default
     // background (a wide character's right half, width 0, stops the trimming).
-    let cells = cols;
-    while (cells > 0) {
-      const o = (cells - 1) * XSTRIDE;
-      if ((data[o] & HAS_CONTENT) !== 0 || data[o] >>> WIDTH_SHIFT !== 1) break;
-      if ((data[o + 2] & CM_MASK) !== 0) break;
-      cells--;
+    let end = (extent >= 0 && extent < cols ? extent : cols) * XSTRIDE;
+    while (end > 0 && ((data[end - 3] ^ BLANK_CONTENT) | (data[end - 1] & CM_MASK)) === 0) end -= 3;
+    const cells = end / XSTRIDE;
+    // Room for the worst case, a run per cell; a page's end may go unused.
+    let page = this.#page, at = this.#used;
+    if (at + cells * (1 + RUN) > page.length) {
+      page = this.#page = new Uint32Array(Math.max(PAGE_WORDS, cells * (1 + RUN)));
+      this.#pages.push(page);
+      at = 0;
     }
-    // Runs of renditions; none while they are the default (both words zero).
-    let runs = 0;
-    for (let i = 0, fg = 0, bg = 0; i < cells * XSTRIDE; i += XSTRIDE) {
-      if (data[i + 1] !== fg || data[i + 2] !== bg) {
-        fg = data[i + 1];
-        bg = data[i + 2];
-        runs++;
-      }
-    }
-    const words = cells + runs * RUN;
-    if (this.#used + words > PAGE_WORDS || this.#pages.length === 0) {
-      this.#pages.push(new Uint32Array(Math.max(PAGE_WORDS, words)));
-      this.#used = 0;
-    }
-    const page = this.#pages[this.#pages.length - 1], at = this.#used;
-    let r = at + cells;
-    let hasCombined = false;
-    for (let c = 0, i = 0, fg = 0, bg = 0; c < cells; c++, i += XSTRIDE) {
+    // Code words at `at`, then runs of renditions; none while they are the default.
+    let r = at + cells, combinedFlags = 0;
+    for (let c = at, i = 0, fg = 0, bg = 0; i < end; c++, i += XSTRIDE) {
       const content = data[i];
-      page[at + c] = content;
-      if (content & IS_COMBINED) hasCombined = true;
+      page[c] = content;
+      combinedFlags |= content;
       if (data[i + 1] !== fg || data[i + 2] !== bg) {
         fg = data[i + 1];
         bg = data[i + 2];
-        page[r++] = c;
-        page[r++] = fg;
-        page[r++] = bg;
+        page[r] = c - at;
+        page[r + 1] = fg;
+        page[r + 2] = bg;
+        r += RUN;
       }
     }
     this.#used = r;
-    if (hasCombined) {
+    if (combinedFlags & IS_COMBINED) {
       const texts: Record<number, string> = {};
       for (let c = 0; c < cells; c++) if (page[at + c] & IS_COMBINED) texts[c] = combined[c];
       this.#combined.set(n, texts);
     }
-    const slot = n % this.#page.length;
-    this.#page[slot] = this.#firstPage + this.#pages.length - 1;
-    this.#offset[slot] = at;
-    this.#cells[slot] = cells;
-    this.#runs[slot] = runs;
-    this.#cols[slot] = cols;
-    this.#flags[slot] = wraps ? WRAPS : 0;
+    const m = (n % this.#capacity) * META, meta = this.#meta;
+    meta[m + PAGE] = this.#firstPage + this.#pages.length - 1;
+    meta[m + OFFSET] = at;
+    meta[m + CELLS] = cells;
+    meta[m + RUNS] = (r - at - cells) / RUN;
+    meta[m + COLS_WRAP] = (cols << 1) | (wraps ? 1 : 0);
   }
 
   /**
@@ -175,43 +170,48 @@ export class HistoryLog {
   get bytes(): number {
     let words = 0;
     for (const p of this.#pages) words += p.length;
-    return words * 4 + this.#page.length * 21;
+    return (words + this.#meta.length) * 4;
   }
 
   #row(n: number): Row {
-    const slot = n % this.#page.length;
-    const page = this.#pages[this.#page[slot] - this.#firstPage], at = this.#offset[slot];
-    const cells = this.#cells[slot], runs = this.#runs[slot], cols = this.#cols[slot];
+    const m = (n % this.#capacity) * META, meta = this.#meta;
+    const page = this.#pages[meta[m + PAGE] - this.#firstPage], at = meta[m + OFFSET];
+    const cells = meta[m + CELLS], runs = meta[m + RUNS], cols = meta[m + COLS_WRAP] >> 1;
     const data = new Uint32Array(cols * XSTRIDE);
     // The cells not stored were empty one-column cells: a zero cell would be a right half.
     for (let i = cells * XSTRIDE; i < data.length; i += XSTRIDE) data[i] = BLANK_CONTENT;
+    const runsEnd = at + cells + runs * RUN;
     let r = at + cells, next = runs > 0 ? page[r] : cells, fg = 0, bg = 0;
     for (let c = 0; c < cells; c++) {
       if (c === next) {
         fg = page[r + 1];
         bg = page[r + 2];
         r += RUN;
-        next = r < at + cells + runs * RUN ? page[r] : cells;
+        next = r < runsEnd ? page[r] : cells;
       }
       data[c * XSTRIDE] = page[at + c];
       data[c * XSTRIDE + 1] = fg;
       data[c * XSTRIDE + 2] = bg;
     }
-    return rowFromCells(data, this.#combined.get(n) ?? {}, cols, this.#flags[slot] === WRAPS);
+    const wraps = (meta[m + COLS_WRAP] & 1) === 1;
+    return rowFromCells(data, this.#combined.get(n) ?? {}, cols, wraps);
   }
 
   /** Forgets lines before `start`, and the pages no kept line uses. */
   #dropTo(start: number): void {
     if (start <= this.#start) return;
-    for (const n of this.#combined.keys()) if (n < start) this.#combined.delete(n);
     this.#start = start;
+    if (this.#combined.size > 0) {
+      for (const n of this.#combined.keys()) if (n < start) this.#combined.delete(n);
+    }
     if (start === this.#end) {
       this.#firstPage += this.#pages.length;
       this.#pages = [];
-      this.#used = PAGE_WORDS;
+      this.#page = new Uint32Array(0);
+      this.#used = 0;
       return;
     }
-    const keep = this.#page[start % this.#page.length] - this.#firstPage;
+    const keep = this.#meta[(start % this.#capacity) * META + PAGE] - this.#firstPage;
     if (keep > 0) {
       this.#pages = this.#pages.slice(keep);
       this.#firstPage += keep;
@@ -221,16 +221,14 @@ export class HistoryLog {
   /** Makes the per-line ring hold `capacity` lines, keeping the lines kept. */
   #grow(capacity: number): void {
     capacity = Math.max(capacity, 1);
-    const old = [this.#page, this.#offset, this.#cells, this.#runs, this.#cols] as const;
-    const oldFlags = this.#flags, oldCap = this.#page.length;
-    const fresh = old.map(() => new Int32Array(capacity));
-    const flags = new Uint8Array(capacity);
-    for (let n = this.#start; n < this.#end && oldCap > 0; n++) {
-      for (let k = 0; k < old.length; k++) fresh[k][n % capacity] = old[k][n % oldCap];
-      flags[n % capacity] = oldFlags[n % oldCap];
+    const old = this.#meta, oldCapacity = this.#capacity;
+    const meta = new Int32Array(capacity * META);
+    for (let n = this.#start; n < this.#end && oldCapacity > 0; n++) {
+      const from = (n % oldCapacity) * META;
+      meta.set(old.subarray(from, from + META), (n % capacity) * META);
     }
-    [this.#page, this.#offset, this.#cells, this.#runs, this.#cols] = fresh;
-    this.#flags = flags;
+    this.#meta = meta;
+    this.#capacity = capacity;
   }
 }
 

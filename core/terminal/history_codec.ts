@@ -10,11 +10,11 @@
  * Layout (all counts are unsigned LEB128 varints, minimal length, at most 5 bytes):
  * ```
  * rows     = VERSION(1 byte, 1) count row*
- * row      = width(1..MAX_WIDTH) flags(1 byte: bit 0 soft wrap, others 0) count segment*
+ * row      = width(1..MAX_HISTORY_WIDTH) flags(1 byte: bit 0 soft wrap, others 0) count segment*
  * segment  = EMPTY bg count            empty cells on a background
  *          | ASCII fg bg attrs count byte*   one-column cells of one printable ASCII byte each
  *          | TEXT  fg bg attrs count cell*   any cells
- * cell     = (length << 1 | wide) utf8-bytes   length 1..MAX_CELL_BYTES
+ * cell     = (length << 1 | wide) utf8-bytes   length 1..MAX_HISTORY_CELL_BYTES
  * colour   = 0 (default) | 1 index(1 byte) (palette) | 2 r g b (24-bit)
  * attrs    = 1 byte of `Attr` bits
  * ```
@@ -22,8 +22,8 @@
  * cells on the default background. Cell text is valid UTF-8 of code points that are not
  * controls (C0, DEL, C1), so it cannot start an escape sequence; a cell is wide exactly when
  * its first character is (glibc's width, as the emulator has it) and takes two columns; a soft wrap needs a grapheme in the last column (as a `Row`'s does). So that a
- * small message cannot make the client allocate much, a message holds at most `MAX_ROWS`
- * rows and `MAX_CELLS` columns in all.
+ * small message cannot make the client allocate much, a message holds at most `MAX_HISTORY_ROWS`
+ * rows and `MAX_HISTORY_CELLS` columns in all.
  *
  * Sizes: a line of `seq` (6 characters) is 14 bytes; a coloured `ls -l` line that an
  * application wrote in 87 bytes (text, SGRs, CR LF) is 86 (bench/terminal_bench.ts compares
@@ -43,21 +43,21 @@ const EMPTY = 0, ASCII = 1, TEXT = 2;
 /** Colour kinds. */
 const DEFAULT_KIND = 0, PALETTE_KIND = 1, RGB_KIND = 2;
 /** The widest row accepted (as the largest screen the session accepts). */
-export const MAX_WIDTH = 4096;
+export const MAX_HISTORY_WIDTH = 4096;
 /** Rows in one message at most. */
-export const MAX_ROWS = 65536;
+export const MAX_HISTORY_ROWS = 65536;
 /** Columns in one message at most, all rows together: 2^21 cells, 32 MiB of rows. */
-export const MAX_CELLS = 1 << 21;
+export const MAX_HISTORY_CELLS = 1 << 21;
 /** Bytes of one cell's text at most (mosh keeps up to 32, plus the last character). */
-export const MAX_CELL_BYTES = 64;
+export const MAX_HISTORY_CELL_BYTES = 64;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * The wire form of `rows`.
- * @throws RangeError for more than `MAX_ROWS` rows, a row wider than `MAX_WIDTH`, more than
- *   `MAX_CELLS` columns, or a cell whose text is longer than `MAX_CELL_BYTES` or holds a
+ * @throws RangeError for more than `MAX_HISTORY_ROWS` rows, a row wider than `MAX_HISTORY_WIDTH`, more than
+ *   `MAX_HISTORY_CELLS` columns, or a cell whose text is longer than `MAX_HISTORY_CELL_BYTES` or holds a
  *   control character (never so for rows from the emulator)
  * @example
  * ```ts
@@ -70,15 +70,19 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  * ```
  */
 export function encodeHistoryRows(rows: readonly Row[]): Uint8Array {
-  if (rows.length > MAX_ROWS) throw new RangeError(`${rows.length} history rows > ${MAX_ROWS}`);
+  if (rows.length > MAX_HISTORY_ROWS) {
+    throw new RangeError(`${rows.length} history rows > ${MAX_HISTORY_ROWS}`);
+  }
   const out = new Writer();
   out.byte(VERSION);
   out.varint(rows.length);
   let cells = 0;
   for (const row of rows) {
-    if (row.width > MAX_WIDTH) throw new RangeError(`a ${row.width}-column history row`);
+    if (row.width > MAX_HISTORY_WIDTH) throw new RangeError(`a ${row.width}-column history row`);
     cells += row.width;
-    if (cells > MAX_CELLS) throw new RangeError(`history rows of more than ${MAX_CELLS} cells`);
+    if (cells > MAX_HISTORY_CELLS) {
+      throw new RangeError(`history rows of more than ${MAX_HISTORY_CELLS} cells`);
+    }
     encodeRow(out, row);
   }
   return out.bytes();
@@ -93,11 +97,11 @@ export function decodeHistoryRows(bytes: Uint8Array): Row[] | null {
     const r = new Reader(bytes);
     if (r.byte() !== VERSION) return null;
     const count = r.varint();
-    if (count > MAX_ROWS) return null;
+    if (count > MAX_HISTORY_ROWS) return null;
     const rows: Row[] = [];
     let cells = 0;
     for (let i = 0; i < count; i++) {
-      const row = decodeRow(r, MAX_CELLS - cells);
+      const row = decodeRow(r, MAX_HISTORY_CELLS - cells);
       if (!row) return null;
       cells += row.width;
       rows.push(row);
@@ -154,7 +158,7 @@ function encodeRow(out: Writer, row: Row): void {
       }
       const t = row.text(x);
       const utf8 = encoder.encode(t);
-      if (utf8.length > MAX_CELL_BYTES || !printable(t)) {
+      if (utf8.length > MAX_HISTORY_CELL_BYTES || !printable(t)) {
         throw new RangeError(`history cell ${JSON.stringify(t)} cannot be sent`);
       }
       out.varint((utf8.length << 1) | (row.isWide(x) ? 1 : 0));
@@ -165,7 +169,7 @@ function encodeRow(out: Writer, row: Row): void {
 
 function decodeRow(r: Reader, budget: number): Row | null {
   const width = r.varint();
-  if (width < 1 || width > MAX_WIDTH || width > budget) return null;
+  if (width < 1 || width > MAX_HISTORY_WIDTH || width > budget) return null;
   const flags = r.byte();
   if (flags > 1) return null;
   const b = new RowBuilder(width);
@@ -196,7 +200,7 @@ function decodeRow(r: Reader, budget: number): Row | null {
         const head = r.varint();
         const len = head >>> 1;
         wide = (head & 1) === 1;
-        if (len < 1 || len > MAX_CELL_BYTES) return null;
+        if (len < 1 || len > MAX_HISTORY_CELL_BYTES) return null;
         const utf8 = utf8Text(r.raw(len));
         if (utf8 === null || !printable(utf8)) return null;
         text = utf8;

@@ -59,9 +59,11 @@ export interface XtermBuffer {
 /**
  * Called with each line that leaves the top of the normal screen by a scroll whose region
  * starts at the first row, before xterm reuses or drops it; `wraps` says whether the line that
- * now follows it (the next one in the region, or the new blank one) continues it.
+ * now follows it (the next one in the region, or the new blank one) continues it; `extent`,
+ * when not -1, that every cell from that column on is empty on the default background (see
+ * {@link XtermHandle.epoch}).
  */
-export type ScrollOut = (line: XtermLine, wraps: boolean) => void;
+export type ScrollOut = (line: XtermLine, wraps: boolean, extent: number) => void;
 
 /** A CSI parameter list as the parser hands it to handlers. */
 export interface XtermParams {
@@ -112,6 +114,14 @@ export class XtermHandle {
   readonly #parser: Core;
   /** Where lines that leave the top of the normal screen go; null: nowhere (no history). */
   scrollOut: ScrollOut | null = null;
+  /**
+   * Extents: a line that the short line-feed path blanked (on the default background) and
+   * that only the short print path wrote since carries this epoch and the column after the
+   * last cell written, so that history need not look for where its text ends. Anything else
+   * that changes cells moves the epoch on ({@link touchCells}), and every line's extent is
+   * then unknown.
+   */
+  epoch = 0;
 
   /**
    * @param scrollback lines of xterm's own scrollback: 0 for the emulator (history is ours);
@@ -137,11 +147,22 @@ export class XtermHandle {
     checkInternals(this.#core);
     fastCopyFrom(this.#core._bufferService.buffer.lines.get(0));
     fastLineFeed(this.#core, this);
-    fastPrint(this.#core);
+    fastPrint(this.#core, this);
     watchScrolls(this.#core, this);
     // One slice can decode to one more code point than it has bytes (a pending sequence that
     // turns into U+FFFD); leave room.
     this.#inputHandler._parseBuffer = new Uint32Array(PARSE_SLICE + 16);
+  }
+
+  /** Something changed cells other than the short paths: every known extent is void. */
+  touchCells(): void {
+    this.epoch++;
+  }
+
+  /** The column from which `line` is known to be empty on the default background, or -1. */
+  extentOf(line: XtermLine): number {
+    const l = line as XtermLine & Extent;
+    return l._dmEpoch === this.epoch ? l._dmEnd! : -1;
   }
 
   /** Replaces xterm's UTF-8 decoder. */
@@ -154,6 +175,7 @@ export class XtermHandle {
    * so that a sequence cut short before the reset does not swallow what follows.
    */
   reset(): void {
+    this.touchCells();
     this.terminal.reset();
     this.#parser.reset();
     this.#inputHandler._utf8Decoder.clear();
@@ -369,10 +391,15 @@ function fastLineFeed(core: Core, handle: XtermHandle): void {
     if (out !== null && buf === bs.buffers.normal) {
       // xterm's splice leaves `_startIndex` past the end; it is only ever used modulo the length.
       const max = lines._maxLength, top = lines._array[lines._startIndex % max];
-      out(top, max > 1 && lines._array[(lines._startIndex + 1) % max].isWrapped);
+      const next = max > 1 && lines._array[(lines._startIndex + 1) % max].isWrapped;
+      out(top, next, handle.extentOf(top));
     }
     lines._startIndex = (lines._startIndex + 1) % lines._maxLength;
-    lines._array[(lines._startIndex + lines._length - 1) % lines._maxLength].copyFrom(blank);
+    const fresh = lines._array[(lines._startIndex + lines._length - 1) % lines._maxLength];
+    fresh.copyFrom(blank);
+    // Blank on the default background: nothing written yet.
+    fresh._dmEpoch = (attr.bg & CM_MASK) === 0 ? handle.epoch : -1;
+    fresh._dmEnd = 0;
     buf.ydisp = buf.ybase;
     if (buf.x >= bs.cols) buf.x--;
     return true;
@@ -386,9 +413,10 @@ function fastLineFeed(core: Core, handle: XtermHandle): void {
  * character, and calls a method per cell; typical output is mostly such runs. Anything else
  * (other characters, a wrap, insert mode, a charset, a link, a screen reader) takes xterm's
  * path. Needs a unicode provider that makes printable ASCII one column wide and never
- * joining, which is checked here (and any provider worth the name does).
+ * joining, which is checked here (and any provider worth the name does). It keeps the line's
+ * extent ({@link XtermHandle.epoch}); xterm's path voids all of them.
  */
-function fastPrint(core: Core): void {
+function fastPrint(core: Core, handle: XtermHandle): void {
   const ih = core._inputHandler, bs = core._bufferService;
   const original = ih.print, unicode = ih._unicodeService;
   need(typeof original === "function", "_inputHandler.print");
@@ -404,10 +432,14 @@ function fastPrint(core: Core): void {
       this._coreService.modes.insertMode || this._optionsService.rawOptions.screenReaderMode ||
       attr.extended.urlId
     ) {
+      handle.touchCells();
       return original.call(this, data, start, end);
     }
     for (let i = start; i < end; i++) {
-      if (data[i] < 0x20 || data[i] > 0x7e) return original.call(this, data, start, end);
+      if (data[i] < 0x20 || data[i] > 0x7e) {
+        handle.touchCells();
+        return original.call(this, data, start, end);
+      }
     }
     const line = buf.lines.get(buf.ybase + buf.y), d: Uint32Array = line._data;
     // Half of a wide character on either side of the run becomes an empty cell, as in xterm.
@@ -422,6 +454,7 @@ function fastPrint(core: Core): void {
       if (extended) line._extendedAttrs[o / 3] = attr.extended;
     }
     const x = buf.x = x0 + end - start;
+    if (line._dmEpoch === handle.epoch && x > line._dmEnd) line._dmEnd = x;
     this._parser.precedingJoinState = ASCII;
     if (x < bs.cols && d[x * 3] >>> WIDTH_SHIFT === 0 && !(d[x * 3] & HAS_CONTENT)) {
       line.setCellFromCodepoint(x, 0, 1, attr);
@@ -448,7 +481,8 @@ function watchScrolls(core: Core, handle: XtermHandle): void {
     const out = handle.scrollOut, buf = this.buffer;
     if (out !== null && buf === this.buffers.normal && buf.scrollTop === 0) {
       const lines = buf.lines, top = lines.get(buf.ybase);
-      out(top, buf.scrollBottom > 0 ? lines.get(buf.ybase + 1).isWrapped : isWrapped);
+      const next = buf.scrollBottom > 0 ? lines.get(buf.ybase + 1).isWrapped : isWrapped;
+      out(top, next, handle.extentOf(top));
     }
     scroll.call(this, eraseAttr, isWrapped);
   };
@@ -459,13 +493,17 @@ function watchScrolls(core: Core, handle: XtermHandle): void {
     const n = Math.min(Math.max(p.params[0], 1), buf.scrollBottom + 1);
     const lines = buf.lines;
     for (let y = 0; y < n; y++) {
-      out(
-        lines.get(buf.ybase + y),
-        y + 1 <= buf.scrollBottom && lines.get(buf.ybase + y + 1).isWrapped,
-      );
+      const line = lines.get(buf.ybase + y);
+      const next = y + 1 <= buf.scrollBottom && lines.get(buf.ybase + y + 1).isWrapped;
+      out(line, next, handle.extentOf(line));
     }
     return false;
   });
+  // xterm's sequences that change cells (the others that do, mosh ignores): they void the
+  // short paths' extents. Each runs after the emulator's own handlers, before xterm's.
+  for (const final of "@PXJK") {
+    core.registerCsiHandler({ final }, (): boolean => (handle.touchCells(), false));
+  }
 }
 
 /** xterm's packed character properties of a one-column, non-joining character. */
@@ -476,6 +514,12 @@ const HAS_EXTENDED = 0x10000000;
 /** Throws, naming `what`, unless this xterm.js build has it. */
 function need(ok: boolean, what: string): void {
   if (!ok) throw new Error(`@xterm/headless internals changed: ${what} is missing`);
+}
+
+/** The extent a line carries (see {@link XtermHandle.epoch}). */
+interface Extent {
+  _dmEpoch?: number;
+  _dmEnd?: number;
 }
 
 interface XtermLineInternals {

@@ -10,8 +10,8 @@ import fc from "fast-check";
 import {
   decodeHistoryRows,
   encodeHistoryRows,
-  MAX_CELLS,
-  MAX_WIDTH,
+  MAX_HISTORY_CELLS,
+  MAX_HISTORY_WIDTH,
 } from "../../../core/terminal/history_codec.ts";
 import { Emulator } from "../../../core/terminal/emulator.ts";
 import { Attr, palette, Renditions, rgb } from "../../../core/terminal/renditions.ts";
@@ -175,12 +175,15 @@ Deno.test("the decoder takes only the closed format", () => {
   assert.equal(ok(1, 1, 3, 0, 1, 0, 0, 0), null, "an empty run of nothing");
   assert.equal(ok(1, 0x81, 0x00, 3, 0, 0), null, "overlong count");
   assert.equal(ok(1, 1, 0, 0, 0), null, "zero width");
-  const wide = MAX_WIDTH + 1;
+  const wide = MAX_HISTORY_WIDTH + 1;
   assert.equal(ok(1, 1, 0x80 | (wide & 0x7f), wide >> 7, 0, 0), null, "too wide");
-  assert.ok(ok(1, 1, 0x80 | (MAX_WIDTH & 0x7f), MAX_WIDTH >> 7, 0, 0), "as wide as allowed");
+  assert.ok(
+    ok(1, 1, 0x80 | (MAX_HISTORY_WIDTH & 0x7f), MAX_HISTORY_WIDTH >> 7, 0, 0),
+    "as wide as allowed",
+  );
   // Rows that claim more cells than a message may hold, however short the message.
-  const many = Math.floor(MAX_CELLS / MAX_WIDTH) + 1;
-  const row = [0x80 | (MAX_WIDTH & 0x7f), MAX_WIDTH >> 7, 0, 0];
+  const many = Math.floor(MAX_HISTORY_CELLS / MAX_HISTORY_WIDTH) + 1;
+  const row = [0x80 | (MAX_HISTORY_WIDTH & 0x7f), MAX_HISTORY_WIDTH >> 7, 0, 0];
   const count = [0x80 | (many & 0x7f), many >> 7];
   assert.equal(ok(1, ...count, ...Array.from({ length: many }, () => row).flat()), null);
   assert.throws(

@@ -75,6 +75,27 @@ Deno.test("a history row is the row the screen showed, colours, wide and combine
   assert.equal(row.fg(0), palette(1));
 });
 
+Deno.test("what changes cells after the short paths wrote a line is kept in its history row", () => {
+  // A flood's line feeds and prints take short paths that note where each line's text ends;
+  // any other change to cells must make the history look again.
+  const cases: [string, (r: Row) => boolean][] = [
+    [`${ESC}[44m${ESC}[K`, (r) => r.bg(9) === palette(4)], // EL on a colour
+    [`${ESC}[44m${ESC}[4X`, (r) => r.bg(5) === palette(4)], // ECH
+    [`${ESC}[1G${ESC}[3@`, (r) => r.text(5) === "c"], // ICH pushes the text right
+    [`${ESC}[44m${ESC}[1G${ESC}[P`, (r) => r.bg(9) === palette(4)], // DCH fills from the right
+    [`${ESC}[44m${ESC}[J`, (r) => r.bg(9) === palette(4)], // ED
+    [`${ESC}[5G中`, (r) => r.text(4) === "中"], // xterm's own print
+    [`${ESC}#8`, (r) => r.text(9) === "E"], // DECALN
+  ];
+  for (const [change, holds] of cases) {
+    const e = new Emulator(10, 3, { historyLimit: 10 });
+    e.write(enc("x\r\ny\r\nz\r\nabc")); // "abc" on a line the short paths blanked
+    e.write(enc(`${ESC}[4G${change}${ESC}[0m\r\n\n\n`));
+    const row = e.historyRows(e.historyEnd - 1, e.historyEnd)[0];
+    assert.ok(holds(row), `${JSON.stringify(change)}: ${JSON.stringify(row.toText())}`);
+  }
+});
+
 Deno.test("each row keeps the width it had; the limit keeps the newest and can change", () => {
   const e = emulator("a\r\nb\r\nc", 10, 2, 4);
   e.resize(5, 2);
