@@ -31,10 +31,10 @@
  *   too, but for `CSI S`, which it does not save). Not history: scrolls of a region that
  *   starts lower (tmux saves those too), delete line (xterm saves it at the first row, and
  *   only with a scroll bar), reverse index and `CSI T` (lines leave at the bottom), erasing
- *   (`CSI 2 J` and `CSI 0 J` from home push the screen into history in tmux with
- *   scroll-on-clear and in xterm with cdXtraScroll, off there by default; `CSI 3 J` does not
- *   take lines back from the log: they are numbered, and may already be on the user's
- *   terminal), anything on the alternate screen, resizing.
+ *   (as xterm by default: tmux, whose scroll-on-clear is on by default since 3.3, and xterm
+ *   with cdXtraScroll push the screen into history on `CSI 2 J` and on `CSI J` from home;
+ *   `CSI 3 J` takes nothing back from the log: its lines are numbered, and may already be on
+ *   the user's terminal), anything on the alternate screen, resizing.
  * - **The alternate screen** (`altScreen`): 47, 1047 and 1049 as xterm.js has them (1049 also
  *   saves and restores the cursor; the alternate screen starts empty each time, where xterm
  *   keeps it between 47 switches), with the scrolling region and tab stops shared as in xterm.
