@@ -127,7 +127,7 @@ export function newFrame(
  * and the alternate screen as needed. `f` holds what the terminal is assumed to have: cursor,
  * pen, visibility. `topContinues`: the main screen's top row continues the terminal's history.
  */
-export function drawScreens(
+function drawScreens(
   f: FrameWriter,
   from: Framebuffer,
   to: Framebuffer,
@@ -155,7 +155,7 @@ export function drawScreens(
  * Draws the rows of `to` (one screen) over `shows` (what the terminal shows, or null for
  * unknown: every cell is drawn).
  */
-export function paintScreen(
+function paintScreen(
   f: FrameWriter,
   shows: Framebuffer | null,
   to: Framebuffer,
