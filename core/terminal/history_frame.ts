@@ -38,10 +38,10 @@
  */
 
 import { type DisplayOptions, newFrame } from "./display.ts";
-import { BLANK_STATE, Framebuffer } from "./framebuffer.ts";
+import { BLANK_STATE, type Framebuffer } from "./framebuffer.ts";
 import { FrameWriter, UNKNOWN } from "./frame_writer.ts";
 import { Attr, DEFAULT_COLOR, Renditions } from "./renditions.ts";
-import { CONTINUATION, Row, RowBuilder } from "./row.ts";
+import { CONTINUATION, type Row, RowBuilder } from "./row.ts";
 import { blankRow, RowPainter } from "./row_painter.ts";
 
 /** Leaves the alternate screen (the terminal restores its main screen). */
