@@ -485,6 +485,8 @@ function watchScrolls(core: Core, handle: XtermHandle): void {
       out(top, next, handle.extentOf(top));
     }
     scroll.call(this, eraseAttr, isWrapped);
+    // xterm may have reused the top line object as the new bottom line: its extent is void.
+    (buf.lines.get(buf.ybase + buf.scrollBottom) as Extent)._dmEpoch = -1;
   };
   // Runs after the emulator's own handlers for `CSI S` (they cap the count), before xterm's.
   core.registerCsiHandler({ final: "S" }, (p: XtermParams): boolean => {
