@@ -1,6 +1,9 @@
 /**
- * The screen's speed: emulator throughput on typical output, and `newFrame` for a full-screen
- * change (targets: ≥ 50 MB/s; < 2 ms for 250x70).
+ * The screen's speed: emulator throughput on typical output (with history off and on), and
+ * `newFrame` for a full-screen change (targets: ≥ 50 MB/s; < 2 ms for 250x70); for native
+ * scrollback, `historyFrame` writing 100 and 1,000 history rows, the memory a kept history
+ * line takes, and the wire size of history rows (plain and after zlib, against the bytes the
+ * application wrote).
  *
  * - `deno bench -A bench/terminal_bench.ts` (part of `deno task bench`): time per call.
  * - `deno run -A bench/terminal_bench.ts`: MB/s and ms, medians of 7 trials.
@@ -9,9 +12,13 @@
  * read: more often than our server does (once per frame while output floods in), so the MB/s
  * here are a floor.
  */
+import { deflateSync } from "node:zlib";
 import { Emulator } from "../core/terminal/emulator.ts";
 import { newFrame } from "../core/terminal/display.ts";
 import type { Framebuffer } from "../core/terminal/framebuffer.ts";
+import { historyFrame } from "../core/terminal/history_frame.ts";
+import { encodeHistoryRows } from "../core/terminal/history_codec.ts";
+import type { Row } from "../core/terminal/row.ts";
 import { timePerCall } from "./_measure.ts";
 
 const READ = 16384;
@@ -66,6 +73,25 @@ function fullChange(width: number, height: number): [Framebuffer, Framebuffer] {
 const SEQ = seqOutput(20000); // ~130 KB
 const LS = lsOutput(1500); // ~120 KB
 const emulator = new Emulator(80, 24);
+/** The server's emulator with native scrollback: 5,000 lines kept. */
+const withHistory = new Emulator(80, 24, { historyLimit: 5000 });
+
+/** Feeds `data` to a fresh emulator keeping history; returns its newest `n` history rows. */
+function historyOf(data: Uint8Array, n: number): Row[] {
+  const e = new Emulator(80, 24, { historyLimit: n });
+  feed(e, data);
+  return e.historyRows(e.historyEnd - n, e.historyEnd);
+}
+
+/** A client's draw of a frame after `n` lines it never showed: every row painted and pushed. */
+function historyCase(n: number): [Framebuffer, Row[], Framebuffer] {
+  const e = new Emulator(80, 24, { historyLimit: n });
+  const shown = e.snapshot();
+  feed(e, lsOutput(n + 23));
+  return [shown, e.historyRows(e.historyEnd - n, e.historyEnd), e.snapshot()];
+}
+const HISTORY_100 = historyCase(100);
+const HISTORY_1000 = historyCase(1000);
 const [small0, small1] = fullChange(80, 24);
 const [big0, big1] = fullChange(250, 70);
 
@@ -79,6 +105,22 @@ Deno.bench(
   { group: "emulator" },
   () => feed(emulator, LS),
 );
+Deno.bench(
+  `emulator with 5,000 lines of history: seq output, ${SEQ.length} bytes`,
+  { group: "emulator" },
+  () => feed(withHistory, SEQ),
+);
+Deno.bench(
+  `emulator with 5,000 lines of history: coloured ls output, ${LS.length} bytes`,
+  { group: "emulator" },
+  () => feed(withHistory, LS),
+);
+Deno.bench("historyFrame: 100 rows not on screen, 80x24", { group: "historyFrame" }, () => {
+  historyFrame(...HISTORY_100);
+});
+Deno.bench("historyFrame: 1,000 rows not on screen, 80x24", { group: "historyFrame" }, () => {
+  historyFrame(...HISTORY_1000);
+});
 Deno.bench("newFrame: 80x24 full-screen change", { group: "newFrame" }, () => {
   newFrame(small0, small1);
 });
@@ -94,8 +136,40 @@ if (import.meta.main) {
   console.log("| what | result |");
   console.log("| --- | ---: |");
   for (const [name, data] of [["seq 1 20000", SEQ], ["coloured ls -l", LS]] as const) {
-    const ms = timePerCall(() => feed(emulator, data), opts);
-    console.log(`| emulator, ${name} (80x24) | ${(data.length / ms / 1000).toFixed(0)} MB/s |`);
+    const off = timePerCall(() => feed(emulator, data), opts);
+    const on = timePerCall(() => feed(withHistory, data), opts);
+    const rate = (ms: number) => `${(data.length / ms / 1000).toFixed(0)} MB/s`;
+    console.log(`| emulator, ${name} (80x24) | ${rate(off)} |`);
+    console.log(`| emulator, ${name}, 5,000 lines of history kept | ${rate(on)} |`);
+  }
+  for (const [name, data] of [["seq", SEQ], ["coloured ls -l", LS]] as const) {
+    const e = new Emulator(80, 24, { historyLimit: 5000 });
+    feed(e, data);
+    feed(e, data);
+    const kept = e.historyEnd - e.historyStart;
+    console.log(
+      `| history memory, ${name}: ${kept} lines kept | ${
+        (e.historyBytes / 1024).toFixed(0)
+      } KiB, ` +
+        `${(e.historyBytes / kept).toFixed(0)} bytes/line |`,
+    );
+  }
+  for (const [name, data, lines] of [["seq", SEQ, 20000], ["coloured ls -l", LS, 1500]] as const) {
+    const rows = historyOf(data, 1000);
+    const wire = encodeHistoryRows(rows);
+    const written = data.length / lines * 1000;
+    console.log(
+      `| history on the wire, 1,000 ${name} lines | ${wire.length} bytes ` +
+        `(${deflateSync(wire).length} after zlib; the application wrote ${written.toFixed(0)}, ` +
+        `${deflateSync(data.subarray(0, Math.round(written))).length} after zlib) |`,
+    );
+  }
+  for (const [name, c] of [["100", HISTORY_100], ["1,000", HISTORY_1000]] as const) {
+    const ms = timePerCall(() => historyFrame(...c), opts);
+    console.log(
+      `| historyFrame, ${name} rows not on screen (${historyFrame(...c).length} bytes) | ` +
+        `${ms.toFixed(3)} ms |`,
+    );
   }
   for (const [name, a, b] of [["80x24", small0, small1], ["250x70", big0, big1]] as const) {
     const ms = timePerCall(() => newFrame(a, b), opts);

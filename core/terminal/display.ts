@@ -1,6 +1,7 @@
 /**
  * `newFrame`: the escape string that turns a terminal showing one frame into one showing
- * another. mosh's `Display::new_frame` (docs/protocol.md §7), a pure function of two frames.
+ * another. mosh's `Display::new_frame` (docs/protocol.md §7), a pure function of two
+ * frames.
  *
  * The output uses only sequences mosh 1.4.0's emulator understands (§7.4), in mosh's order:
  * bell, titles, clipboard, reverse video, [clear on resize], rows (with the scroll shortcut),
@@ -16,13 +17,30 @@
  * - the scroll shortcut matches rows by identity (our snapshots keep a moved row's `Row`
  *   object, as mosh keeps its generation number).
  *
+ * Two extensions, which leave the output exactly as above when unused:
+ * - frames on the alternate screen (`Framebuffer.main`, from an emulator with the alternate
+ *   screen on): entering it draws the hidden main screen first, so that the terminal's own
+ *   main screen is that one, then `CSI 0 m CSI ? 1049 h` (an alternate screen cleared on the
+ *   default background) and the frame over it; leaving it is `CSI ? 1049 l`, after which the
+ *   terminal shows the main screen it saved (`from.main`) and the frame is drawn relative to
+ *   it. A change of the hidden main screen (a resize) is drawn by leaving, drawing, entering.
+ *   After either switch the cursor and pen are taken as unknown.
+ * - `scrollbackSafe`: nothing drawn pushes lines into the terminal's own history. The full
+ *   clear is `CSI 1 J` from the last row (with `CSI K` for its end) instead of `CSI 2 J`,
+ *   which tmux (scroll-on-clear, on by default since 3.3), VTE and xterm (cdXtraScroll) push
+ *   into history, as tmux does `CSI J` from home; and on the main screen the scroll shortcut
+ *   deletes lines at the second row instead of feeding lines at the bottom of a region, which
+ *   terminals keep as history (tmux for any region). The alternate screen has no history, so
+ *   its shortcut is unchanged. History is written on purpose by `historyFrame`
+ *   (`history_frame.ts`).
+ *
  * @module
  */
 
 import type { Framebuffer } from "./framebuffer.ts";
 import { FrameWriter, UNKNOWN } from "./frame_writer.ts";
 import { DEFAULT_COLOR } from "./renditions.ts";
-import { CONTINUATION, Row } from "./row.ts";
+import { blankRow, RowPainter, type ScrollShortcut } from "./row_painter.ts";
 
 /** What the terminal being drawn on supports. The server's defaults are mosh's server's. */
 export interface DisplayOptions {
@@ -34,10 +52,21 @@ export interface DisplayOptions {
   titles?: boolean;
   /** Prepended to the window title (mosh's client uses `[mosh] `). Default none. */
   titlePrefix?: string;
+  /**
+   * Never push anything into the terminal's own history (scrollback): no `CSI 2 J`, no line
+   * feeds at the bottom of a region on the main screen. Default false (mosh's output).
+   */
+  scrollbackSafe?: boolean;
+  /**
+   * The terminal's top row continues the newest line of its history (a soft wrap that
+   * `historyFrame` made): keep it so, never erasing that row from its first column. Default
+   * false.
+   */
+  topRowContinues?: boolean;
 }
 
-/** Blank rows by width, for rows the scroll shortcut brings in. */
-const BLANK_ROW_CACHE = new Map<number, Row>();
+/** Leaves the alternate screen; the terminal restores its main screen, cursor and pen. */
+const LEAVE_ALTERNATE = "\x1b[?1049l";
 
 /**
  * The escapes that turn a terminal showing `from` into one showing `to`; with `from` null, the
@@ -59,9 +88,7 @@ export function newFrame(
   to: Framebuffer,
   opts: DisplayOptions = {},
 ): string {
-  const ech = opts.ech ?? true, bce = opts.bce ?? true;
   const f = new FrameWriter(to.width, to.rows);
-  let initialized = from !== null;
   const last = from ?? to;
 
   if (from && to.bellCount !== from.bellCount) f.append("\x07");
@@ -76,26 +103,128 @@ export function newFrame(
     f.append(to.reverseVideo ? "\x1b[?5h" : "\x1b[?5l");
   }
 
-  if (!from || to.width !== from.width || to.height !== from.height) {
-    f.append("\x1b[r\x1b[0m\x1b[H\x1b[2J");
-    initialized = false;
-    f.row = f.col = 0;
-    f.assumePen(DEFAULT_COLOR, DEFAULT_COLOR, 0);
-    f.cursorVisible = false;
-    f.append("\x1b[?25l");
+  const initialized = from !== null && to.width === from.width && to.height === from.height;
+  if (!initialized) {
+    if (from?.main) f.append(LEAVE_ALTERNATE);
+    clearScreen(f, to, opts);
+    paintScreen(f, null, to.main ?? to, opts);
+    if (to.main) enterAlternate(f, to, opts);
   } else {
     f.row = last.cursor.row;
     // The terminal may be waiting to wrap in the last column, where moves and erases misbehave.
     f.col = last.cursor.col === last.width - 1 ? UNKNOWN : last.cursor.col;
     f.assumePen(last.pen.fg, last.pen.bg, last.pen.attrs);
     f.cursorVisible = last.cursor.visible;
+    f.alternate = last.main !== null;
+    drawScreens(f, from, to, opts, opts.topRowContinues ?? false);
   }
+  finish(f, from, to, initialized);
+  return f.out;
+}
 
-  const draw = new RowPainter(f, to, initialized, ech, bce);
-  let y = initialized ? draw.scroll(last) : 0;
+/**
+ * Draws `to`'s screens on a terminal showing `from` (same size), switching between the main
+ * and the alternate screen as needed. `f` holds what the terminal is assumed to have: cursor,
+ * pen, visibility. `topContinues`: the main screen's top row continues the terminal's history.
+ */
+function drawScreens(
+  f: FrameWriter,
+  from: Framebuffer,
+  to: Framebuffer,
+  opts: DisplayOptions,
+  topContinues = false,
+): void {
+  if (from.main === null && to.main === null) {
+    paintScreen(f, from, to, opts, topContinues);
+  } else if (from.main === null) {
+    paintScreen(f, from, to.main!, opts, topContinues);
+    enterAlternate(f, to, opts);
+  } else if (to.main === null) {
+    leaveAlternate(f);
+    paintScreen(f, from.main, to, opts, topContinues);
+  } else if (from.sameMain(to)) {
+    paintScreen(f, from, to, opts); // the alternate screen: no history to continue
+  } else {
+    leaveAlternate(f);
+    paintScreen(f, from.main, to.main, opts, topContinues);
+    enterAlternate(f, to, opts);
+  }
+}
+
+/**
+ * Draws the rows of `to` (one screen) over `shows` (what the terminal shows, or null for
+ * unknown: every cell is drawn).
+ */
+function paintScreen(
+  f: FrameWriter,
+  shows: Framebuffer | null,
+  to: Framebuffer,
+  opts: DisplayOptions,
+  topContinues = false,
+): void {
+  f.setRows(to.rows);
+  const draw = new RowPainter(
+    f,
+    to,
+    shows !== null,
+    opts.ech ?? true,
+    opts.bce ?? true,
+    topContinues,
+  );
+  let y = 0;
+  if (shows) {
+    // The alternate screen has no history: line feeds are safe there.
+    const how: ScrollShortcut = opts.scrollbackSafe && !f.alternate ? "deleteLine" : "lineFeed";
+    y = draw.scroll(shows, how);
+  }
   let continued = false;
   for (; y < to.height; y++) continued = draw.row(y, continued);
+}
 
+/** Clears the whole screen and homes the cursor, assuming nothing about the terminal. */
+function clearScreen(f: FrameWriter, to: Framebuffer, opts: DisplayOptions): void {
+  if (opts.scrollbackSafe) {
+    const h = to.height, w = to.width;
+    f.append(`\x1b[r\x1b[0m\x1b[${h};${Math.max(w - 1, 1)}H\x1b[1J\x1b[K\x1b[H`);
+  } else {
+    f.append("\x1b[r\x1b[0m\x1b[H\x1b[2J");
+  }
+  f.row = f.col = 0;
+  f.assumePen(DEFAULT_COLOR, DEFAULT_COLOR, 0);
+  f.cursorVisible = false;
+  f.append("\x1b[?25l");
+}
+
+/**
+ * Switches to a cleared alternate screen and draws `to` on it. The main screen is drawn: the
+ * cursor goes where `to.main` has it first, as it was when the application switched.
+ */
+function enterAlternate(f: FrameWriter, to: Framebuffer, opts: DisplayOptions): void {
+  const c = to.main!.cursor;
+  if (c.row !== f.row || c.col !== f.col) f.silentMove(c.row, c.col);
+  f.setPen(DEFAULT_COLOR, DEFAULT_COLOR, 0, true);
+  f.append("\x1b[?1049h");
+  f.alternate = true;
+  f.forgetCursor();
+  f.setRows(to.rows);
+  const draw = new RowPainter(f, to, true, opts.ech ?? true, opts.bce ?? true);
+  draw.assume(new Array(to.height).fill(blankRow(to.width)));
+  let continued = false;
+  for (let y = 0; y < to.height; y++) continued = draw.row(y, continued);
+}
+
+/** Switches back to the main screen: the cursor and pen are whatever the terminal saved. */
+function leaveAlternate(f: FrameWriter): void {
+  f.append(LEAVE_ALTERNATE);
+  f.alternate = false;
+  f.forgetCursor();
+  f.forgetPen();
+}
+
+/** Puts the cursor, visibility, pen and input modes where `to` has them. */
+function finish(f: FrameWriter, from: Framebuffer | null, to: Framebuffer, initialized: boolean) {
+  const last = from ?? to;
+  f.setRows(to.rows);
   const c = to.cursor;
   if (!initialized || c.row !== f.row || c.col !== f.col) f.move(c.row, c.col);
   if (!initialized || c.visible !== f.cursorVisible) {
@@ -116,7 +245,6 @@ export function newFrame(
   if (!initialized || to.mouseEncoding !== last.mouseEncoding) {
     f.append(switchMode(from ? from.mouseEncoding : 0, to.mouseEncoding, [1015, 1006, 1005]));
   }
-  return f.out;
 }
 
 /** OSC 0, or OSC 1 and OSC 2 when the icon name differs from the title. */
@@ -129,182 +257,4 @@ function titles(fb: Framebuffer, prefix: string): string {
 function switchMode(old: number, mode: number, allOff: number[]): string {
   if (mode === 0) return allOff.map((m) => `\x1b[?${m}l`).join("");
   return (old !== 0 ? `\x1b[?${old}l` : "") + `\x1b[?${mode}h`;
-}
-
-function blankRow(width: number): Row {
-  let row = BLANK_ROW_CACHE.get(width);
-  if (!row) BLANK_ROW_CACHE.set(width, row = Row.blank(width));
-  return row;
-}
-
-/** Draws rows of the target frame over what the terminal is assumed to show. */
-class RowPainter {
-  readonly #f: FrameWriter;
-  readonly #to: Framebuffer;
-  /** Whether the terminal is known to show the old frame (else every cell is drawn). */
-  readonly #initialized: boolean;
-  readonly #ech: boolean;
-  readonly #bce: boolean;
-  /** The rows the terminal shows (once the scroll shortcut ran). */
-  readonly #old: Row[];
-  /** Whether the terminal has each row soft-wrapped. */
-  readonly #oldWrap: boolean[];
-
-  constructor(f: FrameWriter, to: Framebuffer, initialized: boolean, ech: boolean, bce: boolean) {
-    this.#f = f;
-    this.#to = to;
-    this.#initialized = initialized;
-    this.#ech = ech;
-    this.#bce = bce;
-    this.#old = [];
-    this.#oldWrap = new Array(to.height).fill(false);
-  }
-
-  /**
-   * The scroll shortcut (§7.1 step 6): if the new top row is an old row further down, scroll
-   * the terminal instead of redrawing. Returns the first row still to draw.
-   */
-  scroll(last: Framebuffer): number {
-    const to = this.#to, h = to.height, f = this.#f;
-    for (let y = 0; y < h; y++) {
-      this.#old[y] = last.rows[y];
-      this.#oldWrap[y] = last.rows[y].wrap;
-    }
-    if (to.rows[0] === last.rows[0]) return 0;
-    const scrolled = last.rows.indexOf(to.rows[0]);
-    if (scrolled <= 0) return 0;
-    let height = 1;
-    while (scrolled + height < h && to.rows[height].equals(last.rows[scrolled + height])) height++;
-    const bottom = scrolled + height - 1;
-
-    f.setPen(DEFAULT_COLOR, DEFAULT_COLOR, 0, true);
-    if (bottom === h - 1 && f.row === h - 1) {
-      f.append("\r" + "\n".repeat(scrolled));
-      f.col = 0;
-    } else {
-      f.append(`\x1b[1;${bottom + 1}r`);
-      f.forgetCursor();
-      f.silentMove(bottom, 0);
-      f.append("\n".repeat(scrolled) + "\x1b[r");
-      f.forgetCursor();
-    }
-    for (let y = 0; y <= bottom; y++) {
-      const moved = y + scrolled <= bottom;
-      this.#old[y] = moved ? last.rows[y + scrolled] : blankRow(to.width);
-      this.#oldWrap[y] = moved && last.rows[y + scrolled].wrap;
-    }
-    // The last moved row's next line is new, so the terminal no longer has it wrapped.
-    this.#oldWrap[height - 1] = false;
-    return to.rows[height - 1].wrap ? height - 1 : height;
-  }
-
-  /**
-   * Draws row `y` (mosh's `put_row`). `continued`: the previous row ended soft-wrapped with
-   * the cursor after its last column, so this row's first cell is written straight away.
-   * @returns whether the next row continues this one the same way
-   */
-  row(y: number, continued: boolean): boolean {
-    const f = this.#f, to = this.#to;
-    const row = to.rows[y], w = to.width;
-    const old = this.#initialized ? this.#old[y] : null;
-    let x = 0;
-    let mustDrawFirst = false, wroteLast = false;
-    if (continued) {
-      if (row.isEmpty(0)) {
-        // Wrapping needs a printed character; print a space, then erase it below.
-        f.setPen(DEFAULT_COLOR, row.bg(0), 0);
-        f.append(" ");
-        f.col = 1;
-        mustDrawFirst = true;
-      } else {
-        const cw = row.isWide(0) ? 2 : 1;
-        f.setPen(row.fg(0), row.bg(0), row.attrs(0));
-        f.append(row.text(0));
-        x = cw;
-        f.col = cw;
-        wroteLast = x >= w;
-      }
-    }
-    const wrapChanged = old !== null && row.wrap !== this.#oldWrap[y] && row.endsWithGrapheme;
-    if (old === row && !wrapChanged && !mustDrawFirst) return this.#end(y, wroteLast);
-    const lastGrapheme = row.code(w - 1) === CONTINUATION ? w - 2 : w - 1;
-    const prevWrapped = y > 0 && to.rows[y - 1].wrap;
-    let clear = 0, clearBg = 0;
-
-    while (x < w) {
-      const empty = row.isEmpty(x);
-      if (
-        old !== null && clear === 0 && !(mustDrawFirst && x === 0) &&
-        !(wrapChanged && x === lastGrapheme) && row.cellEquals(x, old)
-      ) {
-        x += row.isWide(x) ? 2 : 1;
-        continue;
-      }
-      if (empty) {
-        if (clear === 0) clearBg = row.bg(x);
-        if (row.bg(x) === clearBg) {
-          clear++;
-          x++;
-          continue;
-        }
-      }
-      if (clear > 0) {
-        this.#eraseWithin(y, x - clear, clear, clearBg);
-        clear = 0;
-        if (empty) {
-          clearBg = row.bg(x);
-          clear = 1;
-          x++;
-          continue;
-        }
-      }
-      const cw = row.isWide(x) ? 2 : 1;
-      if (row.wrap && x + cw >= w) f.forgetCursor();
-      f.silentMove(y, x);
-      f.setPen(row.fg(x), row.bg(x), row.attrs(x));
-      f.append(row.text(x));
-      x += cw;
-      f.col += cw;
-      if (x >= w) wroteLast = true;
-    }
-
-    if (clear > 0) {
-      const start = w - clear;
-      f.silentMove(y, start);
-      f.setPen(DEFAULT_COLOR, clearBg, 0);
-      if (this.#bce || clearBg === DEFAULT_COLOR) {
-        // EL at column 0 would make xterm.js forget that the row above wraps into this one.
-        f.append(start === 0 && prevWrapped && this.#ech ? `\x1b[${clear}X` : "\x1b[K");
-      } else {
-        f.append(" ".repeat(clear));
-        f.col = w;
-        wroteLast = true;
-      }
-    }
-    return this.#end(y, wroteLast);
-  }
-
-  /** After row `y`: continue into the next row if it wraps, else CR LF if the cursor is past the end. */
-  #end(y: number, wroteLast: boolean): boolean {
-    const f = this.#f;
-    if (!wroteLast || y >= this.#to.height - 1) return false;
-    f.row++;
-    f.col = 0;
-    if (this.#to.rows[y].wrap) return true;
-    f.append("\r\n");
-    return false;
-  }
-
-  /** Erases `count` empty cells from column `x` of row `y`, inside the row. */
-  #eraseWithin(y: number, x: number, count: number, bg: number): void {
-    const f = this.#f;
-    f.silentMove(y, x);
-    f.setPen(DEFAULT_COLOR, bg, 0);
-    if (this.#ech && (this.#bce || bg === DEFAULT_COLOR)) {
-      f.append(count === 1 ? "\x1b[X" : `\x1b[${count}X`);
-    } else {
-      f.append(" ".repeat(count));
-      f.col = x + count;
-    }
-  }
 }

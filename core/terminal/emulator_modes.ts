@@ -53,6 +53,8 @@ export class ModeState {
   titleInitialized = false;
   clipboard = "";
   bellCount = 0;
+  /** What 47, 1047 and 1049 do; nothing by default (mosh ignores them). */
+  onAltScreen: (mode: 47 | 1047 | 1049, on: boolean) => void = () => {};
   readonly #x: XtermHandle;
 
   /** Registers the handlers on `x`; `reply` receives answers for the application. */
@@ -170,6 +172,7 @@ export class ModeState {
           this.appCursorKeys = on;
           break;
         case 3: // 80/132 columns: mosh only clears the screen and homes the cursor
+          x.touchCells();
           this.#home();
           for (let y = 0; y < x.rows; y++) {
             const line = x.line(y);
@@ -199,6 +202,11 @@ export class ModeState {
         case 2004:
           this.bracketedPaste = on;
           break;
+        case 47:
+        case 1047:
+        case 1049:
+          this.onAltScreen(mode, on);
+          break;
       }
     }
     return true;
@@ -221,6 +229,7 @@ export class ModeState {
   #alignmentPattern(): void {
     const x = this.#x;
     const attrs = { fg: 0, bg: x.pen.bg & ~0xfc000000 };
+    x.touchCells();
     for (let y = 0; y < x.rows; y++) {
       const line = x.line(y);
       for (let col = 0; col < x.cols; col++) line.setCellFromCodepoint(col, 0x45, 1, attrs);

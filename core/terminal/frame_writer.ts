@@ -30,11 +30,13 @@ export class FrameWriter {
   /** The cursor column, UNKNOWN, or `width` right after writing the last column. */
   col = 0;
   cursorVisible = true;
+  /** Whether the terminal shows its alternate screen (set by the alternate-screen switches). */
+  alternate = false;
   #fg = 0;
   #bg = 0;
   #attrs = 0;
   readonly #width: number;
-  readonly #rows: readonly Row[];
+  #rows: readonly Row[];
 
   /** @param rows the target frame's rows: their soft wraps must survive cursor moves */
   constructor(width: number, rows: readonly Row[]) {
@@ -44,6 +46,16 @@ export class FrameWriter {
 
   append(s: string): void {
     this.out += s;
+  }
+
+  /** The rows now being drawn, whose soft wraps cursor moves must keep. */
+  setRows(rows: readonly Row[]): void {
+    this.#rows = rows;
+  }
+
+  /** Forgets the pen, so that the next {@link setPen} writes it. */
+  forgetPen(): void {
+    this.assumePen(-1, -1, -1);
   }
 
   /** Forgets where the cursor is, so that the next move is explicit. */

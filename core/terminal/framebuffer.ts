@@ -1,6 +1,7 @@
 /**
  * `Framebuffer`: an immutable snapshot of a terminal: rows of cells, the cursor, the pen, the
- * modes a client must mirror, titles, bell count and clipboard.
+ * modes a client must mirror, titles, bell count and clipboard; and, while the alternate
+ * screen is shown, the main screen it hides (`main`), which a peer needs to mirror both.
  *
  * Snapshots share unchanged `Row` objects, so the transport can keep many states cheaply and
  * `equals` is quick when little changed. `with(...)` builds a modified copy; the client uses it
@@ -53,6 +54,13 @@ export interface FramebufferState {
   readonly bellCount: number;
   /** The last OSC 52 payload for the `c` selection, as the application sent it. */
   readonly clipboard: string;
+  /**
+   * While the alternate screen is shown (the emulator's `setAltScreen(true)` and `CSI ? 1049
+   * h`): the main screen it hides, its rows and cursor, with this frame's size and other state
+   * and no `main` of its own. Null (or absent) on the main screen, always so with the
+   * alternate screen off, as in mosh.
+   */
+  readonly main?: Framebuffer | null;
 }
 
 /** An immutable terminal snapshot. */
@@ -75,8 +83,12 @@ export class Framebuffer implements FramebufferState {
   readonly titleInitialized: boolean;
   readonly bellCount: number;
   readonly clipboard: string;
+  readonly main: Framebuffer | null;
 
-  /** @throws RangeError when the rows do not match the size or the cursor is off screen */
+  /**
+   * @throws RangeError when the rows do not match the size, the cursor is off screen, or a
+   *   hidden main screen has another size or a main screen of its own
+   */
   constructor(s: FramebufferState) {
     if (s.rows.length !== s.height || s.rows.some((r) => r.width !== s.width)) {
       throw new RangeError(`Framebuffer rows do not make ${s.width}x${s.height}`);
@@ -103,6 +115,16 @@ export class Framebuffer implements FramebufferState {
     this.titleInitialized = s.titleInitialized;
     this.bellCount = s.bellCount;
     this.clipboard = s.clipboard;
+    const main = s.main ?? null;
+    if (main && (main.width !== s.width || main.height !== s.height || main.main !== null)) {
+      throw new RangeError(`the hidden main screen does not fit ${s.width}x${s.height}`);
+    }
+    this.main = main;
+  }
+
+  /** Whether the alternate screen is shown (and `main` holds the main screen). */
+  get alternate(): boolean {
+    return this.main !== null;
   }
 
   /** A fresh terminal's screen: empty cells, cursor home and shown, default modes. */
@@ -157,7 +179,8 @@ export class Framebuffer implements FramebufferState {
       col: Math.min(c.col, width - 1),
       visible: c.visible,
     };
-    return this.with({ width, height, rows, cursor });
+    const main = this.main ? this.main.resized(width, height) : null;
+    return this.with({ width, height, rows, cursor, main });
   }
 
   /**
@@ -166,7 +189,8 @@ export class Framebuffer implements FramebufferState {
    * icon name and whether a title was set, which `Display` also transmits. Rows are compared by
    * reference first. Application cursor keys, keypad mode and alternate scroll are not compared:
    * they are never transmitted (mosh compares alternate scroll, so that toggling it alone makes a
-   * new state whose diff is empty; we do not).
+   * new state whose diff is empty; we do not). On the alternate screen, the hidden main
+   * screens must be the same too ({@link sameMain}).
    */
   equals(other: Framebuffer): boolean {
     if (this === other) return true;
@@ -176,12 +200,28 @@ export class Framebuffer implements FramebufferState {
       this.titleInitialized === other.titleInitialized &&
       this.clipboard === other.clipboard &&
       this.bellCount === other.bellCount &&
-      this.sameRows(other);
+      this.sameRows(other) &&
+      this.sameMain(other);
   }
 
-  /** Same size, cursor, pen and transmitted modes (mosh's `DrawState::operator==`, but for 1007). */
+  /**
+   * Whether the hidden main screens are the same: none, or the same rows and cursor (the rest
+   * of a hidden main screen is its frame's).
+   */
+  sameMain(o: Framebuffer): boolean {
+    const a = this.main, b = o.main;
+    if (a === b) return true;
+    if (a === null || b === null) return false;
+    return a.cursor.row === b.cursor.row && a.cursor.col === b.cursor.col && a.sameRows(b);
+  }
+
+  /**
+   * Same size, cursor, pen and transmitted modes (mosh's `DrawState::operator==`, but for
+   * 1007), and the same screen shown (main or alternate).
+   */
   sameDrawState(o: Framebuffer): boolean {
     return this.width === o.width && this.height === o.height &&
+      (this.main === null) === (o.main === null) &&
       this.cursor.row === o.cursor.row && this.cursor.col === o.cursor.col &&
       this.cursor.visible === o.cursor.visible && this.reverseVideo === o.reverseVideo &&
       this.pen.equals(o.pen) && this.bracketedPaste === o.bracketedPaste &&
@@ -220,4 +260,5 @@ export const BLANK_STATE: Omit<FramebufferState, "width" | "height" | "rows"> = 
   titleInitialized: false,
   bellCount: 0,
   clipboard: "",
+  main: null,
 };

@@ -91,7 +91,7 @@ export class RowCache {
     for (let i = 0; i < n; i += XSTRIDE) {
       if (data[i] & IS_COMBINED) combined[i / XSTRIDE] = line._combined[i / XSTRIDE];
     }
-    const row = convert(data, combined, cols, nextWrapped);
+    const row = rowFromCells(data, combined, cols, nextWrapped);
     this.#entries.set(line, { data, combined, nextWrapped, row });
     return row;
   }
@@ -109,7 +109,13 @@ function unchanged(e: Entry, line: XtermLine, cols: number): boolean {
   return true;
 }
 
-function convert(
+/**
+ * The row for a line's cells as xterm holds them (`d`, three words per cell for at least
+ * `cols` cells; all-zero cells count as empty), soft-wrapped if `nextWrapped` and it ends
+ * with a grapheme. Snapshots and the history log both convert with it, so that a line is the
+ * same row in both.
+ */
+export function rowFromCells(
   d: Uint32Array,
   combined: Record<number, string>,
   cols: number,

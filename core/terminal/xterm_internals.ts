@@ -11,6 +11,11 @@
  * upgrade of xterm.js that renames one fails loudly at construction (and in
  * `tests/core/terminal/xterm_internals_test.ts`), not silently later.
  *
+ * Two more reasons to reach inside: history (a line leaving the top of the normal screen is
+ * handed to {@link XtermHandle.scrollOut} before xterm, which keeps no scrollback here, reuses
+ * it), and the alternate screen, switched by the emulator rather than by xterm's own mode
+ * handler so that only the modes mosh knows are ever set.
+ *
  * @module
  */
 
@@ -41,6 +46,8 @@ export interface XtermLine {
 /** The parts of xterm's `Buffer` we use. */
 export interface XtermBuffer {
   lines: { get(i: number): XtermLine | undefined; length: number };
+  /** Tab stops by column (the terminal's; shared by both buffers here). */
+  tabs: Record<number, boolean | undefined>;
   x: number;
   y: number;
   ybase: number;
@@ -48,6 +55,15 @@ export interface XtermBuffer {
   scrollBottom: number;
   getNullCell(attrs?: XtermAttrs): unknown;
 }
+
+/**
+ * Called with each line that leaves the top of the normal screen by a scroll whose region
+ * starts at the first row, before xterm reuses or drops it; `wraps` says whether the line that
+ * now follows it (the next one in the region, or the new blank one) continues it; `extent`,
+ * when not -1, that every cell from that column on is empty on the default background (see
+ * {@link XtermHandle.epoch}).
+ */
+export type ScrollOut = (line: XtermLine, wraps: boolean, extent: number) => void;
 
 /** A CSI parameter list as the parser hands it to handlers. */
 export interface XtermParams {
@@ -96,12 +112,26 @@ export class XtermHandle {
   readonly #core: Core;
   readonly #inputHandler: Core;
   readonly #parser: Core;
+  /** Where lines that leave the top of the normal screen go; null: nowhere (no history). */
+  scrollOut: ScrollOut | null = null;
+  /**
+   * Extents: a line that the short line-feed path blanked (on the default background) and
+   * that only the short print path wrote since carries this epoch and the column after the
+   * last cell written, so that history need not look for where its text ends. Anything else
+   * that changes cells moves the epoch on ({@link touchCells}), and every line's extent is
+   * then unknown.
+   */
+  epoch = 0;
 
-  constructor(cols: number, rows: number, unicode: IUnicodeVersionProvider) {
+  /**
+   * @param scrollback lines of xterm's own scrollback: 0 for the emulator (history is ours);
+   *   tests use one as a stand-in for a user's terminal
+   */
+  constructor(cols: number, rows: number, unicode: IUnicodeVersionProvider, scrollback = 0) {
     this.terminal = new xterm.Terminal({
       cols,
       rows,
-      scrollback: 0,
+      scrollback,
       allowProposedApi: true,
       logLevel: "off",
       // A Windows pty backend other than conpty turns off reflow on resize (mosh does not
@@ -116,11 +146,23 @@ export class XtermHandle {
     this.#parser = this.#inputHandler?._parser;
     checkInternals(this.#core);
     fastCopyFrom(this.#core._bufferService.buffer.lines.get(0));
-    fastLineFeed(this.#core);
-    fastPrint(this.#core);
+    fastLineFeed(this.#core, this);
+    fastPrint(this.#core, this);
+    watchScrolls(this.#core, this);
     // One slice can decode to one more code point than it has bytes (a pending sequence that
     // turns into U+FFFD); leave room.
     this.#inputHandler._parseBuffer = new Uint32Array(PARSE_SLICE + 16);
+  }
+
+  /** Something changed cells other than the short paths: every known extent is void. */
+  touchCells(): void {
+    this.epoch++;
+  }
+
+  /** The column from which `line` is known to be empty on the default background, or -1. */
+  extentOf(line: XtermLine): number {
+    const l = line as XtermLine & Extent;
+    return l._dmEpoch === this.epoch ? l._dmEnd! : -1;
   }
 
   /** Replaces xterm's UTF-8 decoder. */
@@ -133,6 +175,7 @@ export class XtermHandle {
    * so that a sequence cut short before the reset does not swallow what follows.
    */
   reset(): void {
+    this.touchCells();
     this.terminal.reset();
     this.#parser.reset();
     this.#inputHandler._utf8Decoder.clear();
@@ -161,14 +204,66 @@ export class XtermHandle {
   get rows(): number {
     return this.#core._bufferService.rows;
   }
-  /** The active (always the normal) buffer. */
+  /** The active buffer: the normal one, or the alternate one while it is shown. */
   get buffer(): XtermBuffer {
     return this.#core._bufferService.buffer;
+  }
+  /** The normal buffer, shown or not. */
+  get normalBuffer(): XtermBuffer {
+    return this.#core._bufferService.buffers.normal;
+  }
+  /** Whether the alternate buffer is shown. */
+  get altActive(): boolean {
+    const bs = this.#core._bufferService;
+    return bs.buffer !== bs.buffers.normal;
   }
   /** Visible line `y` (0-based). */
   line(y: number): XtermLine {
     const b = this.buffer;
     return b.lines.get(b.ybase + y)!;
+  }
+  /** Line `y` (0-based) of the normal screen, shown or not. */
+  normalLine(y: number): XtermLine {
+    const b = this.normalBuffer;
+    return b.lines.get(b.ybase + y)!;
+  }
+
+  /**
+   * Shows the alternate buffer, as xterm.js does for 47 and 1047: filled with empty cells on
+   * the pen's background, the cursor where it was. Nothing if it is shown already. The
+   * scrolling region and tab stops are the terminal's, not the screen's (as in xterm), so they
+   * come along.
+   */
+  showAlternate(): void {
+    const bs = this.#core._bufferService;
+    const normal = bs.buffers.normal, alt = bs.buffers.alt;
+    if (bs.buffer === alt) return;
+    // xterm.js resizes an empty (hidden) alternate buffer without shrinking its line list; a
+    // list longer than the screen keeps a line of scrollback, and `CSI 1 J` in the last cell
+    // then reads past its end and throws.
+    if (alt.lines.length === 0) alt.lines.maxLength = this.rows;
+    bs.buffers.activateAltBuffer(this.#inputHandler._eraseAttrData());
+    alt.scrollTop = normal.scrollTop;
+    alt.scrollBottom = normal.scrollBottom;
+    alt.tabs = normal.tabs;
+  }
+  /** Shows the normal buffer again; the alternate one is cleared (xterm.js keeps no copy). */
+  showNormal(): void {
+    const bs = this.#core._bufferService;
+    const normal = bs.buffers.normal, alt = bs.buffers.alt;
+    if (bs.buffer === normal) return;
+    const top = alt.scrollTop, bottom = alt.scrollBottom;
+    bs.buffers.activateNormalBuffer();
+    normal.scrollTop = top;
+    normal.scrollBottom = bottom;
+  }
+  /** DECSC on the active buffer: position, pen and character set. */
+  saveCursor(): void {
+    this.#inputHandler.saveCursor();
+  }
+  /** DECRC on the active buffer. */
+  restoreCursor(): void {
+    this.#inputHandler.restoreCursor();
   }
   /** The pen. Read it afresh: resets replace the object. */
   get pen(): XtermAttrs {
@@ -260,9 +355,10 @@ function fastCopyFrom(line: { copyFrom?: unknown } | undefined): void {
  * does the same and then fires three events (trim, scroll, line feed) through two forwarding
  * layers, allocating an event object, for listeners that only a renderer, markers or an API
  * user would have. Output like `seq` is one line feed per few bytes, so this was a sixth of
- * its time. Any other case (a region, a listener, scrollback) takes xterm's path.
+ * its time. Any other case (a region, a listener, scrollback) takes xterm's path. The top line
+ * goes to {@link XtermHandle.scrollOut} first when it is the normal screen's.
  */
-function fastLineFeed(core: Core): void {
+function fastLineFeed(core: Core, handle: XtermHandle): void {
   const ih = core._inputHandler, bs = core._bufferService;
   const original = ih.lineFeed;
   const listened = (emitter: Core | undefined): boolean => emitter?._size !== 0;
@@ -291,8 +387,19 @@ function fastLineFeed(core: Core): void {
       blank = bs._cachedBlankLine = buf.getBlankLine(attr, false);
     }
     blank.isWrapped = false;
+    const out = handle.scrollOut;
+    if (out !== null && buf === bs.buffers.normal) {
+      // xterm's splice leaves `_startIndex` past the end; it is only ever used modulo the length.
+      const max = lines._maxLength, top = lines._array[lines._startIndex % max];
+      const next = max > 1 && lines._array[(lines._startIndex + 1) % max].isWrapped;
+      out(top, next, handle.extentOf(top));
+    }
     lines._startIndex = (lines._startIndex + 1) % lines._maxLength;
-    lines._array[(lines._startIndex + lines._length - 1) % lines._maxLength].copyFrom(blank);
+    const fresh = lines._array[(lines._startIndex + lines._length - 1) % lines._maxLength];
+    fresh.copyFrom(blank);
+    // Blank on the default background: nothing written yet.
+    fresh._dmEpoch = (attr.bg & CM_MASK) === 0 ? handle.epoch : -1;
+    fresh._dmEnd = 0;
     buf.ydisp = buf.ybase;
     if (buf.x >= bs.cols) buf.x--;
     return true;
@@ -306,9 +413,10 @@ function fastLineFeed(core: Core): void {
  * character, and calls a method per cell; typical output is mostly such runs. Anything else
  * (other characters, a wrap, insert mode, a charset, a link, a screen reader) takes xterm's
  * path. Needs a unicode provider that makes printable ASCII one column wide and never
- * joining, which is checked here (and any provider worth the name does).
+ * joining, which is checked here (and any provider worth the name does). It keeps the line's
+ * extent ({@link XtermHandle.epoch}); xterm's path voids all of them.
  */
-function fastPrint(core: Core): void {
+function fastPrint(core: Core, handle: XtermHandle): void {
   const ih = core._inputHandler, bs = core._bufferService;
   const original = ih.print, unicode = ih._unicodeService;
   need(typeof original === "function", "_inputHandler.print");
@@ -324,10 +432,14 @@ function fastPrint(core: Core): void {
       this._coreService.modes.insertMode || this._optionsService.rawOptions.screenReaderMode ||
       attr.extended.urlId
     ) {
+      handle.touchCells();
       return original.call(this, data, start, end);
     }
     for (let i = start; i < end; i++) {
-      if (data[i] < 0x20 || data[i] > 0x7e) return original.call(this, data, start, end);
+      if (data[i] < 0x20 || data[i] > 0x7e) {
+        handle.touchCells();
+        return original.call(this, data, start, end);
+      }
     }
     const line = buf.lines.get(buf.ybase + buf.y), d: Uint32Array = line._data;
     // Half of a wide character on either side of the run becomes an empty cell, as in xterm.
@@ -342,11 +454,58 @@ function fastPrint(core: Core): void {
       if (extended) line._extendedAttrs[o / 3] = attr.extended;
     }
     const x = buf.x = x0 + end - start;
+    if (line._dmEpoch === handle.epoch && x > line._dmEnd) line._dmEnd = x;
     this._parser.precedingJoinState = ASCII;
     if (x < bs.cols && d[x * 3] >>> WIDTH_SHIFT === 0 && !(d[x * 3] & HAS_CONTENT)) {
       line.setCellFromCodepoint(x, 0, 1, attr);
     }
   };
+}
+
+/**
+ * Sends the lines that leave the top of the normal screen by xterm's own paths to
+ * {@link XtermHandle.scrollOut}: its scroll (line feed, index, next line and autowrap at the
+ * bottom of a region that starts at the first row: xterm.js's rule for its scrollback, which
+ * is xterm's) and scroll up (`CSI S`, which xterm.js does not save and xterm does, up to the
+ * region's height). Delete line, reverse index, scroll down and erases never lose the top
+ * line this way, and the alternate screen never has history.
+ */
+function watchScrolls(core: Core, handle: XtermHandle): void {
+  const bs = core._bufferService;
+  const scroll = bs.scroll;
+  need(typeof scroll === "function", "_bufferService.scroll");
+  need(typeof bs.buffers?.activateAltBuffer === "function", "_bufferService.buffers");
+  need(typeof core._inputHandler.saveCursor === "function", "_inputHandler.saveCursor");
+  need(typeof core._inputHandler.restoreCursor === "function", "_inputHandler.restoreCursor");
+  bs.scroll = function (this: Core, eraseAttr: unknown, isWrapped = false): void {
+    const out = handle.scrollOut, buf = this.buffer;
+    if (out !== null && buf === this.buffers.normal && buf.scrollTop === 0) {
+      const lines = buf.lines, top = lines.get(buf.ybase);
+      const next = buf.scrollBottom > 0 ? lines.get(buf.ybase + 1).isWrapped : isWrapped;
+      out(top, next, handle.extentOf(top));
+    }
+    scroll.call(this, eraseAttr, isWrapped);
+    // xterm may have reused the top line object as the new bottom line: its extent is void.
+    (buf.lines.get(buf.ybase + buf.scrollBottom) as Extent)._dmEpoch = -1;
+  };
+  // Runs after the emulator's own handlers for `CSI S` (they cap the count), before xterm's.
+  core.registerCsiHandler({ final: "S" }, (p: XtermParams): boolean => {
+    const out = handle.scrollOut, buf = bs.buffer;
+    if (out === null || buf !== bs.buffers.normal || buf.scrollTop !== 0) return false;
+    const n = Math.min(Math.max(p.params[0], 1), buf.scrollBottom + 1);
+    const lines = buf.lines;
+    for (let y = 0; y < n; y++) {
+      const line = lines.get(buf.ybase + y);
+      const next = y + 1 <= buf.scrollBottom && lines.get(buf.ybase + y + 1).isWrapped;
+      out(line, next, handle.extentOf(line));
+    }
+    return false;
+  });
+  // xterm's sequences that change cells (the others that do, mosh ignores): they void the
+  // short paths' extents. Each runs after the emulator's own handlers, before xterm's.
+  for (const final of "@PXJK") {
+    core.registerCsiHandler({ final }, (): boolean => (handle.touchCells(), false));
+  }
 }
 
 /** xterm's packed character properties of a one-column, non-joining character. */
@@ -357,6 +516,12 @@ const HAS_EXTENDED = 0x10000000;
 /** Throws, naming `what`, unless this xterm.js build has it. */
 function need(ok: boolean, what: string): void {
   if (!ok) throw new Error(`@xterm/headless internals changed: ${what} is missing`);
+}
+
+/** The extent a line carries (see {@link XtermHandle.epoch}). */
+interface Extent {
+  _dmEpoch?: number;
+  _dmEnd?: number;
 }
 
 interface XtermLineInternals {

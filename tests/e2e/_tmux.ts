@@ -39,18 +39,28 @@ export class Tmux {
    */
   static async start(
     command: string,
-    opts: { width?: number; height?: number; env?: Record<string, string> } = {},
+    opts: {
+      width?: number;
+      height?: number;
+      env?: Record<string, string>;
+      /** Lines of history the pane keeps (tmux's history-limit); tmux's default otherwise. */
+      historyLimit?: number;
+    } = {},
   ): Promise<Tmux> {
     // Unique even across test files (each restarts the counter) and reused pids.
     const socket = `denomosh-${Deno.pid}-${++counter}-${crypto.randomUUID().slice(0, 8)}`;
     const env = Object.entries({ LANG: "C.UTF-8", TERM: "xterm-256color", ...opts.env })
       .map(([k, v]) => `${k}=${shellQuote(v)}`).join(" ");
     const t = new Tmux(socket);
+    const limit = opts.historyLimit === undefined
+      ? []
+      : ["set-option", "-g", "history-limit", String(opts.historyLimit), ";"];
     const r = await run([
       "-L",
       socket,
       "-f",
       "/dev/null",
+      ...limit,
       "new-session",
       "-d",
       "-s",
@@ -85,6 +95,16 @@ export class Tmux {
   /** The screen as text (`escapes`: with SGR, as `capture-pane -e`). */
   async screen(escapes = false): Promise<string> {
     return await this.#tmux("capture-pane", "-p", "-t", this.target, ...(escapes ? ["-e"] : []));
+  }
+
+  /** `capture-pane -p` with more flags (`-J`, `-e`, `-S -`, ...): the text it prints. */
+  async capture(...flags: string[]): Promise<string> {
+    return await this.#tmux("capture-pane", "-p", "-t", this.target, ...flags);
+  }
+
+  /** A pane format variable (`history_size`, `alternate_on`, ...). */
+  async format(name: string): Promise<string> {
+    return (await this.#tmux("display-message", "-p", "-t", this.target, `#{${name}}`)).trim();
   }
 
   /** The cursor position, 0-based. */

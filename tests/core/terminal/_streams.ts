@@ -188,6 +188,35 @@ export const piece: fc.Arbitrary<string | Uint8Array> = fc.oneof(
   { weight: 1, arbitrary: rare },
 );
 
+/**
+ * Output that moves lines off the top and back: long and short lines, line feeds and their
+ * kin (IND, NEL, VT, FF, 8-bit IND/NEL), scrolls up and down, reverse index, insert and delete
+ * line, erases, regions that start at the top and lower, and switches to and from the
+ * alternate screen by each of its modes.
+ */
+export const scrolling: fc.Arbitrary<string> = fc.oneof(
+  { weight: 8, arbitrary: line },
+  { weight: 3, arbitrary: fc.tuple(ascii, ascii, ascii).map((t) => t.join("")) },
+  { weight: 4, arbitrary: fc.constantFrom("\n", "\r\n", "\x0b", "\x0c", `${ESC}D`, `${ESC}E`) },
+  { weight: 1, arbitrary: fc.constantFrom("\u0084", "\u0085", "\u008d", `${ESC}M`) },
+  { weight: 3, arbitrary: join([fc.constant(CSI), param, fc.constantFrom("S", "T", "L", "M")]) },
+  {
+    weight: 2,
+    arbitrary: join([fc.constant(CSI), fc.constantFrom("", "0", "1", "2", "3"), fc.constant("J")]),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.tuple(range(0, 6), range(0, 12)).map(([t, b]) => `${CSI}${t || ""};${b || ""}r`),
+  },
+  { weight: 1, arbitrary: fc.constantFrom(`${CSI}r`, `${CSI}99;1H`, `${CSI}H`, `${CSI}1;1H`) },
+  {
+    weight: 3,
+    arbitrary: fc.tuple(fc.constantFrom(47, 1047, 1049), fc.constantFrom("h", "l"))
+      .map(([m, hl]) => `${CSI}?${m}${hl}`),
+  },
+  { weight: 1, arbitrary: fc.constantFrom(`${ESC}7`, `${ESC}8`, `${CSI}?7l`, `${CSI}?7h`) },
+);
+
 const encoder = new TextEncoder();
 function bytesOf(pieces: readonly (string | Uint8Array)[]): Uint8Array {
   const parts = pieces.map((p) => typeof p === "string" ? encoder.encode(p) : p);
@@ -211,13 +240,15 @@ const height = fc.oneof({ weight: 4, arbitrary: range(1, 10) }, {
 
 /**
  * A session: a starting size, then the output cut into writes at random byte offsets (which
- * split UTF-8 and escape sequences), with resizes between some writes.
+ * split UTF-8 and escape sequences), with resizes between some writes. With `scroll`, half the
+ * pieces are {@link scrolling} ones.
  */
-export function session(maxPieces = 40): fc.Arbitrary<Session> {
+export function session(maxPieces = 40, scroll = false): fc.Arbitrary<Session> {
+  const pieces = scroll ? fc.oneof(piece, scrolling) : piece;
   return fc.record({
     width,
     height,
-    pieces: fc.array(piece, { maxLength: maxPieces }),
+    pieces: fc.array(pieces, { maxLength: maxPieces }),
     cuts: fc.array(fc.nat(), { maxLength: 8 }),
     resizes: fc.array(fc.record({ at: fc.nat(), width, height }), { maxLength: 3 }),
   }).map(({ width, height, pieces, cuts, resizes }) => {

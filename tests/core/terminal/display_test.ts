@@ -230,3 +230,75 @@ Deno.test("soft wraps: set, kept across cursor moves, cleared, and re-set after 
   const diff = diffsOf(4, 4, ...out)[1];
   assert.ok(diff.includes(`${ESC}[1;3r`) && diff.includes("dgh"), JSON.stringify(diff));
 });
+
+/** Frames from an emulator with the alternate screen on. */
+function altFrames(width: number, height: number, ...outputs: string[]): Framebuffer[] {
+  const e = new Emulator(width, height, { altScreen: true });
+  return outputs.map((o) => (e.write(enc(o)), e.snapshot()));
+}
+
+Deno.test("entering the alternate screen: the main screen, then 1049 and the frame on it", () => {
+  const [a, b] = altFrames(6, 2, "ab", `cd${ESC}[?1049h${ESC}[2;2Hvi`);
+  assert.equal(
+    newFrame(a, b),
+    `cd${ESC}[0m${ESC}[?1049h${ESC}[?25l${ESC}[2;2Hvi${ESC}[?25h`,
+    "cd drawn on the main screen before switching; the alternate one starts empty",
+  );
+});
+
+Deno.test("leaving it: 1049 and the frame relative to the main screen it restores", () => {
+  const [, b, c] = altFrames(6, 2, "ab", `${ESC}[?1049hvi`, `${ESC}[?1049lX`);
+  assert.equal(
+    newFrame(b, c),
+    `${ESC}[?1049l${ESC}[?25l${ESC}[1;3H${ESC}[0mX${ESC}[?25h`,
+    "only the X: the terminal restores ab itself; cursor and pen are then unknown",
+  );
+});
+
+Deno.test("a resize on the alternate screen redraws the hidden main screen too", () => {
+  const e = new Emulator(6, 2, { altScreen: true });
+  e.write(enc(`main${ESC}[?1049halt`));
+  const a = e.snapshot();
+  e.resize(5, 3);
+  const b = e.snapshot();
+  const out = newFrame(a, b);
+  assert.ok(out.startsWith(`${ESC}[?1049l${ESC}[r${ESC}[0m${ESC}[H${ESC}[2J`), out);
+  assert.ok(out.includes("main") && out.includes(`${ESC}[?1049h`), out);
+  const client = new Emulator(6, 2, { altScreen: true });
+  client.load(a);
+  client.resize(5, 3);
+  client.write(enc(out));
+  assert.equal(frameDifference(client.snapshot(), b), null);
+});
+
+Deno.test("scrollback-safe: the full clear is CSI 1 J from the last row, never CSI 2 J", () => {
+  const fb = at(Framebuffer.blank(4, 3), 1, 2);
+  assert.equal(
+    newFrame(null, fb, { scrollbackSafe: true }),
+    `${ESC}[?5l${ESC}[r${ESC}[0m${ESC}[3;3H${ESC}[1J${ESC}[K${ESC}[H${ESC}[?25l` +
+      `${ESC}[K\n${ESC}[K\n${ESC}[K${ESC}[2;3H${ESC}[?25h${ESC}[0m${MODES_OFF}`,
+  );
+});
+
+Deno.test("scrollback-safe: on the main screen, the scroll shortcut deletes lines at row 2", () => {
+  const [a, b] = frames(6, 4, "1\r\n2\r\n3\r\n4", "\r\n5\r\n6");
+  const safe = newFrame(a, b, { scrollbackSafe: true });
+  assert.equal(safe, `${ESC}[0m${ESC}[?25l${ESC}[2;1H${ESC}[2M${ESC}[1;1H3\r\n\n5\r\n6${ESC}[?25h`);
+  const [c, d] = frames(
+    6,
+    4,
+    "1\r\n2\r\n3\r\nend",
+    `${ESC}[1;3r${ESC}[3;1H\n${ESC}[r${ESC}[4;4H`,
+  );
+  assert.equal(
+    newFrame(c, d, { scrollbackSafe: true }),
+    `${ESC}[0m${ESC}[1;3r${ESC}[?25l${ESC}[2;1H${ESC}[M${ESC}[r${ESC}[1;1H2${ESC}[4;4H${ESC}[?25h`,
+    "inside the region 1..3",
+  );
+  const [e, f] = altFrames(6, 3, `${ESC}[?1049h1\r\n2\r\n3`, "\r\n4");
+  assert.equal(
+    newFrame(e, f, { scrollbackSafe: true }),
+    newFrame(e, f),
+    "the alternate screen has no history: line feeds as usual",
+  );
+});

@@ -1,14 +1,16 @@
 /**
  * The emulator behaves like mosh 1.4.0's where it shows (docs/protocol.md §7.5): no alternate
  * screen, mosh's answers and modes, ignored sequences, titles, pending wrap, wide and combining
- * characters, resizing without reflow; and `load` puts it in any state it can produce.
+ * characters, resizing without reflow; and `load` puts it in any state it can produce. With the
+ * alternate screen turned on, 47, 1047 and 1049 work as in xterm.js, the main screen comes back
+ * exactly as it was, and snapshots carry it while hidden.
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Emulator } from "../../../core/terminal/emulator.ts";
 import { Framebuffer } from "../../../core/terminal/framebuffer.ts";
 import { palette } from "../../../core/terminal/renditions.ts";
-import { session } from "./_streams.ts";
+import { piece, scrolling, session } from "./_streams.ts";
 import { frameDifference } from "./_roundtrip.ts";
 
 const ESC = "\x1b";
@@ -158,7 +160,9 @@ Deno.test("DECALN fills the screen with E on the pen's background, leaving the c
 Deno.test("load puts an emulator in the state of any frame it produced (property)", () => {
   const source = new Emulator(10, 4), target = new Emulator(3, 3);
   fc.assert(
-    fc.property(session(20), (s) => {
+    fc.property(session(20, true), fc.boolean(), (s, alt) => {
+      source.setAltScreen(alt);
+      target.setAltScreen(alt);
       source.load(Framebuffer.blank(s.width, s.height));
       for (const step of s.steps) {
         if ("write" in step) source.write(step.write);
@@ -182,10 +186,12 @@ Deno.test("an emulator's resize leaves the frame Framebuffer.resized computes (p
   const e = new Emulator(10, 4);
   fc.assert(
     fc.property(
-      session(20),
+      session(20, true),
       fc.integer({ min: 1, max: 60 }),
       fc.integer({ min: 1, max: 30 }),
-      (s, w, h) => {
+      fc.boolean(),
+      (s, w, h, alt) => {
+        e.setAltScreen(alt);
         e.load(Framebuffer.blank(s.width, s.height));
         for (const step of s.steps) if ("write" in step) e.write(step.write);
         const before = e.snapshot();
@@ -208,4 +214,95 @@ Deno.test("appCursorKeys follows DECCKM without a snapshot, and agrees with the 
   assert.deepEqual([e.appCursorKeys, e.snapshot().appCursorKeys], [true, true]);
   e.write(new TextEncoder().encode("\x1b[?1l"));
   assert.deepEqual([e.appCursorKeys, e.snapshot().appCursorKeys], [false, false]);
+});
+
+Deno.test("with the alternate screen on, 1049 saves the cursor and shows an empty screen", () => {
+  const e = new Emulator(10, 3, { altScreen: true });
+  e.write(enc(`main${ESC}[2;3H${ESC}[31m${ESC}[?1049h`));
+  let fb = e.snapshot();
+  assert.ok(fb.alternate);
+  assert.equal(fb.toText().trim(), "", "empty");
+  assert.deepEqual(fb.cursor, { row: 1, col: 2, visible: true }, "the cursor stays");
+  assert.equal(fb.main!.toText().split("\n")[0], "main      ");
+  assert.deepEqual(fb.main!.cursor, { row: 1, col: 2, visible: true });
+  e.write(enc(`${ESC}[0m${ESC}[Hvi here${ESC}[3;5H${ESC}[?1049l`));
+  fb = e.snapshot();
+  assert.ok(!fb.alternate && fb.main === null);
+  assert.equal(fb.toText(), "main      \n          \n          ", "the main screen is back");
+  assert.deepEqual(fb.cursor, { row: 1, col: 2, visible: true }, "and the cursor");
+  assert.equal(fb.pen.fg, palette(1), "and the pen");
+});
+
+Deno.test("47 and 1047 switch without the cursor; the region and tab stops are shared", () => {
+  for (const mode of ["47", "1047"]) {
+    const e = new Emulator(10, 4, { altScreen: true });
+    e.write(enc(`a${ESC}[2;3r${ESC}[3g${ESC}[5G${ESC}H${ESC}[?${mode}h`));
+    assert.ok(e.snapshot().alternate, mode);
+    e.write(enc(`${ESC}[3;1H\n\nx\rb\tc${ESC}[?${mode}l`));
+    const fb = e.snapshot();
+    assert.equal(fb.toText().split("\n")[0], "a         ", mode);
+    assert.deepEqual(fb.cursor, { row: 2, col: 5, visible: true }, `${mode}: cursor from alt`);
+    e.write(enc(`${ESC}[?${mode}h`));
+    assert.equal(e.snapshot().toText().trim(), "", `${mode}: the alternate screen starts empty`);
+  }
+});
+
+Deno.test("turning the alternate screen off goes back to the main screen; frames need it", () => {
+  const e = new Emulator(10, 2, { altScreen: true });
+  e.write(enc(`main${ESC}[?1049halt`));
+  const alt = e.snapshot();
+  e.setAltScreen(false);
+  assert.deepEqual([e.snapshot().alternate, e.snapshot().toText().split("\n")[0]], [
+    false,
+    "main      ",
+  ]);
+  const off = new Emulator(10, 2);
+  assert.throws(() => off.load(alt), /alternate screen/);
+  assert.throws(() => off.moveTo(off.snapshot(), alt), /alternate screen/);
+  off.setAltScreen(true);
+  off.load(alt);
+  assert.ok(off.snapshot().equals(alt));
+});
+
+Deno.test("an alternate screen shown after a shrink erases its last cell (xterm.js)", () => {
+  const e = new Emulator(2, 3, { altScreen: true });
+  e.resize(2, 2);
+  e.write(enc(`${ESC}[?47h${ESC}[2;2H${ESC}[1J\n\n\n`));
+  assert.equal(e.snapshot().toText(), "  \n  ");
+});
+
+const altOut = fc.oneof(piece, scrolling).filter((p) =>
+  typeof p === "string" && !(p.includes("[?") && /47|1049/.test(p)) && !p.includes(`${ESC}c`)
+);
+
+Deno.test("leaving the alternate screen brings the main screen back exactly (property)", () => {
+  const e = new Emulator(10, 4);
+  fc.assert(
+    fc.property(
+      session(20, true),
+      fc.constantFrom("47", "1047", "1049"),
+      fc.array(altOut, { maxLength: 30 }),
+      (s, mode, inside) => {
+        e.setAltScreen(true);
+        e.setHistoryLimit(0);
+        e.load(Framebuffer.blank(s.width, s.height));
+        for (const step of s.steps) {
+          if ("write" in step) e.write(step.write);
+          else e.resize(step.resize.width, step.resize.height);
+        }
+        e.write(enc(`${ESC}[?1049l${ESC}[?47l`));
+        e.setHistoryLimit(100);
+        const main = e.snapshot();
+        e.write(enc(`${ESC}[?${mode}h`));
+        assert.ok(e.snapshot().main!.sameRows(main), "hidden, the main screen is unchanged");
+        for (const out of inside) e.write(enc(out as string));
+        e.write(enc(`${ESC}[?${mode}l`));
+        const back = e.snapshot();
+        assert.ok(back.sameRows(main), frameDifference(back, main) ?? "");
+        assert.equal(e.historyEnd, 0, "nothing of the alternate screen is history");
+        e.takeReplies();
+      },
+    ),
+    { numRuns: 400 },
+  );
 });
