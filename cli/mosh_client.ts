@@ -8,6 +8,7 @@
  */
 
 import { parseClientArgs } from "./client_options.ts";
+import { Feature } from "../core/statesync/extensions.ts";
 import { tryWrite, writeAll } from "./output.ts";
 import { type ClientSettings, type ClientTty, MoshClient } from "../client/client.ts";
 import { loadTermCaps } from "../client/terminfo.ts";
@@ -95,6 +96,8 @@ export async function moshClientMain(args: string[]): Promise<number> {
     titlePrefix: env.MOSH_TITLE_NOPREFIX === undefined ? "[mosh] " : "",
     predict: options.predict,
     predictOverwrite: options.predictOverwrite,
+    // MOSH_NO_SCROLLBACK (mosh --no-scrollback): no native scrollback, mosh's screen.
+    ...(env.MOSH_NO_SCROLLBACK !== undefined && { features: Feature.notice }),
   };
   let client: MoshClient | undefined;
   const fail = (e: unknown) => client?.abort(e);

@@ -277,6 +277,7 @@ async function runDaemon(): Promise<number> {
     log,
     verbose: options.verbose > 0,
     screenDump: config.screenDump,
+    historyLimit: options.scrollback,
   });
   // Reattach (`mosh-server attach`): the session answers on its socket in the user's directory.
   // Without one (no writable directory, a bad mode), the session runs on, unattachable.

@@ -30,6 +30,8 @@ export interface ServerOptions {
   locale: string[];
   /** The command, or undefined for the user's login shell. */
   command?: string[];
+  /** `--scrollback=N` (ours): lines of history kept; the default when absent. */
+  scrollback?: number;
 }
 
 /** The outcome of parsing: options to run with, or text to print and a status to exit with. */
@@ -125,6 +127,13 @@ export function parseServerArgs(
       const a = opts[i];
       if (a === "--") break;
       if (!a.startsWith("-") || a === "-") break; // getopt stops at the first operand
+      if (a.startsWith("--scrollback")) {
+        // Ours: `--scrollback=N`, the lines of history kept (native scrollback, reattach).
+        const m = /^--scrollback=(\d{1,7})$/.exec(a);
+        if (!m) return fail(`${argv0}: Bad scrollback (${a}): expected --scrollback=LINES`);
+        options.scrollback = Number(m[1]);
+        continue;
+      }
       for (let j = 1; j < a.length; j++) {
         const flag = a[j];
         if ("@ipcl".includes(flag)) {

@@ -75,6 +75,8 @@ export interface ServerConfig extends ApplicationSpec {
   log?: (line: string) => void;
   /** Log every client state (`-v`). */
   verbose?: boolean;
+  /** Lines of history kept (`--scrollback=N`); the session's default when absent. */
+  historyLimit?: number;
   /** How long to wait for a first client, ms (mosh: 60 s). */
   noClientTimeout?: number;
   /**
@@ -152,6 +154,7 @@ export class MoshServer {
       noClientTimeoutMs: config.noClientTimeout,
       family: config.family,
       verbose: config.verbose,
+      historyLimit: config.historyLimit,
     });
     if (config.signals ?? true) this.#listenSignals();
     this.#receiveLoop(0, config.socket);

@@ -31,6 +31,8 @@ import { UserStream } from "../statesync/user_stream.ts";
 import { CompleteTerminal } from "../statesync/complete_terminal.ts";
 import type { Framebuffer } from "../terminal/framebuffer.ts";
 import { type DisplayOptions, newFrame } from "../terminal/display.ts";
+import { historyFrame, historyMarkerRow } from "../terminal/history_frame.ts";
+import type { Row } from "../terminal/row.ts";
 import { type DisplayPreference, PredictionEngine } from "../prediction/prediction.ts";
 import type { ClientAction } from "./action.ts";
 import { escapeConfig, EscapeFilter } from "./escape.ts";
@@ -47,6 +49,11 @@ export const CONNECTING_NOTICE_MS = 250;
 export const PASTE_BYTES = 100;
 /** mosh-client's collection delay for keystrokes, ms. */
 const CLIENT_SEND_MINDELAY_MS = 1;
+
+/** Asks the terminal where its cursor is (DSR 6); it answers `CSI row ; col R` as input. */
+const CURSOR_QUERY = "\x1b[6n";
+/** The terminal's answer to {@link CURSOR_QUERY}. */
+const CURSOR_ANSWER = /\x1b\[(\d+);(\d+)R/;
 
 /** Puts the terminal's modes that an application may have left back to normal, on the way out. */
 const MOUSE_AND_CURSOR_RESET = "\x1b[?1l\x1b[0m\x1b[?25h\x1b[?1003l\x1b[?1002l\x1b[?1001l" +
@@ -85,7 +92,17 @@ export interface ClientSettings {
 }
 
 /** The extensions this client implements. */
-export const CLIENT_FEATURES = Feature.notice;
+export const CLIENT_FEATURES = Feature.notice | Feature.history | Feature.altScreen;
+
+/**
+ * How the client uses the user's terminal:
+ * - `undecided`: with native scrollback announced, until the server says whether it sends
+ *   history (its first state); nothing is drawn yet;
+ * - `scrollback`: the terminal's main screen, history rows pushed into its own scrollback,
+ *   the alternate screen mirrored, nothing that would push a screen into history;
+ * - `mosh`: the alternate screen for the session (smcup), no history: mosh's way.
+ */
+type TerminalMode = "undecided" | "scrollback" | "mosh";
 
 /** What a client session is given at start. */
 export interface ClientSessionOptions {
@@ -118,6 +135,19 @@ export class ClientSession {
   readonly #port: number;
   #actions: ClientAction[] = [];
   #shown: Framebuffer | null = null;
+  #mode: TerminalMode;
+  /** The number after the last history row written into the terminal's scrollback. */
+  #historyWritten = 0;
+  /** The last history row written continues on the screen's top row (a soft wrap). */
+  #topRowContinues = false;
+  /** The terminal's height, for pushing its screen into its scrollback. */
+  #height: number;
+  /**
+   * The row (1-based) of the terminal's cursor when the session began, from its answer to a
+   * cursor-position query: how many lines of what it shows are worth keeping; null until it
+   * answers (then all of them are pushed).
+   */
+  #startRow: number | null = null;
   /** The last frame drawn with the notification bar, and what it was made of. */
   #barred: { under: Framebuffer; text: string; frame: Framebuffer } | undefined;
   #repaint = true;
@@ -131,6 +161,9 @@ export class ClientSession {
     this.#port = options.port;
     this.#caps = options.caps;
     this.#termInit = settings.termInit;
+    const announced = (settings.features ?? CLIENT_FEATURES) & CLIENT_FEATURES;
+    this.#mode = announced & Feature.history ? "undecided" : "mosh";
+    this.#height = options.height;
     this.notifications = new NotificationEngine(now);
     this.predictions = new PredictionEngine({
       display: settings.predict,
@@ -187,6 +220,16 @@ export class ClientSession {
   /** The user typed `data`. */
   keys(now: number, data: Uint8Array): void {
     if (this.#exited || this.transport.sender.shutdownInProgress) return;
+    if (this.#mode === "undecided" && this.#startRow === null) {
+      // The terminal's answer to our cursor query comes as input: take it out.
+      const text = new TextDecoder().decode(data);
+      const m = CURSOR_ANSWER.exec(text);
+      if (m) {
+        this.#startRow = Number(m[1]);
+        data = new TextEncoder().encode(text.slice(0, m.index) + text.slice(m.index + m[0].length));
+        if (data.length === 0) return;
+      }
+    }
     // Every byte is predicted, escape key included, as mosh does; a paste is not.
     const t = this.transport;
     this.predictions.setLocalFrameSent(t.sender.lastSent.num);
@@ -200,6 +243,7 @@ export class ClientSession {
   /** The user's window is now `width`×`height`. */
   resize(now: number, width: number, height: number): void {
     if (this.#exited || this.transport.sender.shutdownInProgress) return;
+    this.#height = height;
     this.transport.setCurrentState(this.transport.currentState.pushResize(width, height));
     this.predictions.reset();
     this.#service(now);
@@ -285,18 +329,60 @@ export class ClientSession {
   }
 
   #open(): void {
+    const smcup = this.#mode === "mosh" && this.#termInit ? this.#caps.smcup : "";
+    // Undecided: where is the cursor? (what the terminal shows above it is the user's to keep)
+    const ask = this.#mode === "undecided" ? CURSOR_QUERY : "";
     this.#actions.push(
       { type: "raw", on: true },
-      { type: "write", text: (this.#termInit ? this.#caps.smcup : "") + "\x1b[?1h" },
+      {
+        type: "write",
+        text: smcup + "\x1b[?1h" + ask + (this.#mode === "scrollback" ? this.#push() : ""),
+      },
     );
     this.#repaint = true;
   }
 
+  /** What pushes the terminal's screen, down to where the cursor started, into its scrollback. */
+  #push(): string {
+    const h = this.#height, lines = Math.min(h, this.#startRow ?? h);
+    this.#startRow = h; // after a suspend, whatever the shell printed goes too
+    return `\x1b[${h};1H` + "\n".repeat(lines);
+  }
+
   #close(): void {
+    // On the main screen the session's last screen stays, as after ssh; off the alternate
+    // screen if the application left us on it.
+    const end = this.#mode === "mosh"
+      ? (this.#termInit ? this.#caps.rmcup : "")
+      : this.#shown?.alternate
+      ? "\x1b[?1049l"
+      : "";
     this.#actions.push(
-      { type: "write", text: MOUSE_AND_CURSOR_RESET + (this.#termInit ? this.#caps.rmcup : "") },
+      { type: "write", text: MOUSE_AND_CURSOR_RESET + end },
       { type: "raw", on: false },
     );
+  }
+
+  /**
+   * Settles how the terminal is used, once the server's first state says whether it sends
+   * history (see {@link TerminalMode}); or, when something must be drawn before that (the
+   * "nothing received" notice), mosh's way for now.
+   */
+  #settleMode(serverHeard: boolean): void {
+    if (this.#mode === "scrollback") return;
+    const history = serverHeard &&
+      (this.transport.latestRemote.state.features & Feature.history) !== 0;
+    if (history) {
+      // Whatever the terminal showed goes into its scrollback; the session draws below it.
+      const leave = this.#mode === "mosh" && this.#termInit ? this.#caps.rmcup : "";
+      this.#actions.push({ type: "write", text: leave + this.#push() });
+      this.#mode = "scrollback";
+      this.#repaint = true;
+    } else if (this.#mode === "undecided") {
+      if (this.#termInit) this.#actions.push({ type: "write", text: this.#caps.smcup });
+      this.#mode = "mosh";
+      this.#repaint = true;
+    }
   }
 
   /** Keystrokes through the escape-key filter into the UserStream. */
@@ -385,14 +471,49 @@ export class ClientSession {
 
   #draw(now: number, forExit = false): void {
     if (this.#suspended) return;
+    const heard = this.transport.latestRemote.num !== 0n;
+    if (this.#mode !== "scrollback" && (heard || this.#mode === "mosh")) this.#settleMode(heard);
     const target = this.#target(now, forExit);
+    if (this.#mode === "undecided") {
+      // Nothing to show before the server says how (a blank screen); the notice forces it.
+      if (target === this.transport.latestRemote.state.fb) return;
+      this.#settleMode(false);
+    }
+    const history = this.#mode === "scrollback" ? this.#pendingHistory(target.width) : [];
     // Frames are immutable: the one on the terminal needs no drawing (most wake-ups).
-    if (target === this.#shown && !this.#repaint && !forExit) return;
-    const options = forExit ? { ...this.#display, titlePrefix: "" } : this.#display;
-    const out = newFrame(this.#repaint ? null : this.#shown, target, options);
+    if (target === this.#shown && !this.#repaint && !forExit && !history.length) return;
+    const options: DisplayOptions = {
+      ...this.#display,
+      ...(forExit && { titlePrefix: "" }),
+      ...(this.#mode === "scrollback" &&
+        { scrollbackSafe: true, topRowContinues: this.#topRowContinues }),
+    };
+    const from = this.#repaint ? null : this.#shown;
+    let out: string;
+    if (history.length) {
+      out = historyFrame(from, history, target, options);
+      this.#topRowContinues = history[history.length - 1].wrap;
+    } else out = newFrame(from, target, options);
     if (out) this.#actions.push({ type: "write", text: out });
     this.#shown = target;
     this.#repaint = false;
+  }
+
+  /**
+   * The history rows the terminal lacks, oldest first: a marker for what the server left out
+   * (a flood, more than a frame carries), then the rows of the newest state's diff.
+   */
+  #pendingHistory(width: number): Row[] {
+    const state = this.transport.latestRemote.state;
+    if (state.historyEnd <= this.#historyWritten) return [];
+    const d = state.delivered;
+    const from = this.#historyWritten;
+    const rows: Row[] = [];
+    const firstSent = d ? d.start : state.historyEnd;
+    if (firstSent > from) rows.push(historyMarkerRow(firstSent - from, width));
+    if (d) rows.push(...d.rows.slice(Math.max(0, from - d.start)));
+    this.#historyWritten = state.historyEnd;
+    return rows;
   }
 
   #finish(now: number, clean: boolean): void {

@@ -34,10 +34,11 @@ import type { Platform } from "../platform.ts";
 import type { Address } from "../network/connection.ts";
 import { Transport } from "../transport/transport.ts";
 import { UserStream } from "../statesync/user_stream.ts";
-import { CompleteTerminal } from "../statesync/complete_terminal.ts";
+import { CompleteTerminal, type HistorySource } from "../statesync/complete_terminal.ts";
 import { decodeUserMessage } from "../statesync/user_message.ts";
 import { Emulator } from "../terminal/emulator.ts";
 import type { Framebuffer } from "../terminal/framebuffer.ts";
+import type { Row } from "../terminal/row.ts";
 import type { ServerAction } from "./action.ts";
 import { EchoAckTracker } from "./echo_ack.ts";
 import { UserInput } from "./user_input.ts";
@@ -93,6 +94,10 @@ export interface ServerSessionOptions {
    * (docs/protocol.md §16); by default every one it implements.
    */
   features?: number;
+  /** Lines of history kept for native scrollback and reattach (`--scrollback`). */
+  historyLimit?: number;
+  /** History rows a frame carries at most (tests make it small to see the bound at work). */
+  historyRowsPerFrame?: number;
   /** The AES block cipher, zlib and random bytes (io/platform.ts; tests may seed `random`). */
   platform: Platform;
 }
@@ -101,7 +106,10 @@ export interface ServerSessionOptions {
 export type ServerSignal = "SIGTERM" | "SIGINT" | "SIGUSR1";
 
 /** The extensions this server implements. */
-export const SERVER_FEATURES = Feature.notice;
+export const SERVER_FEATURES = Feature.notice | Feature.history | Feature.altScreen;
+
+/** Lines of history a session keeps by default (`mosh-server new --scrollback=N`). */
+export const DEFAULT_HISTORY_LINES = 5000;
 
 /**
  * A connection a new client has taken over: it only says goodbye (a shutdown with a notice),
@@ -116,6 +124,8 @@ interface Farewell {
 export class ServerSession {
   #transport: Transport<CompleteTerminal, UserStream>;
   readonly #emulator: Emulator;
+  /** The emulator's history as the states' diffs read it. */
+  readonly #history: HistorySource;
   #echo = new EchoAckTracker();
   readonly #input = new UserInput();
   readonly #platform: Platform;
@@ -150,13 +160,30 @@ export class ServerSession {
     this.#platform = options.platform;
     this.#family = options.family;
     this.#offered = (options.features ?? SERVER_FEATURES) & SERVER_FEATURES;
-    this.#emulator = new Emulator(options.width, options.height);
+    // History is kept whatever the client, so that one of ours that attaches later gets it.
+    this.#emulator = new Emulator(options.width, options.height, {
+      historyLimit: options.historyLimit ?? DEFAULT_HISTORY_LINES,
+    });
     const preamble = options.preamble ?? new Uint8Array(0);
     if (preamble.length) {
       this.#emulator.write(preamble);
       this.#emulator.takeReplies();
     }
     this.#screenDirty = preamble.length > 0;
+    const e = this.#emulator, rowsPerFrame = options.historyRowsPerFrame;
+    this.#history = {
+      get historyLimit() {
+        return e.historyLimit;
+      },
+      get historyStart() {
+        return e.historyStart;
+      },
+      get historyEnd() {
+        return e.historyEnd;
+      },
+      historyRows: (from, to) => e.historyRows(from, to),
+      historyRowsPerFrame: rowsPerFrame,
+    };
     this.#transport = this.#connection(options.key, options.now);
   }
 
@@ -166,7 +193,12 @@ export class ServerSession {
       key,
       server: true,
       family: this.#family,
-      initialState: CompleteTerminal.initial(this.#emulator.width, this.#emulator.height),
+      initialState: CompleteTerminal.initial(
+        this.#emulator.width,
+        this.#emulator.height,
+        undefined,
+        this.#history,
+      ),
       initialRemote: new UserStream(),
       now,
       sendMinDelay: SEND_MINDELAY_MS,
@@ -243,6 +275,12 @@ export class ServerSession {
   /** The screen as the emulator holds it now (for a screen dump). */
   screen(): Framebuffer {
     return this.#emulator.snapshot();
+  }
+
+  /** The history kept now, oldest first. */
+  historyRows(): Row[] {
+    const e = this.#emulator;
+    return e.historyRows(e.historyStart, e.historyEnd);
   }
 
   /** The actions of the events so far, in order; the list is emptied. */
@@ -389,7 +427,9 @@ export class ServerSession {
       } else {
         // Our client announced what it understands: answer with what we will use.
         const use = e.capabilities.features & this.#offered;
+        if (use & Feature.altScreen) this.#emulator.setAltScreen(true);
         t.setCurrentState(t.currentState.withFeatures(use));
+        this.#screenDirty = true;
       }
     });
     if (events.length) this.#echo.registerInputFrame(t.latestRemote.num, now);
@@ -455,7 +495,11 @@ export class ServerSession {
     if (t.sender.shutdownInProgress) return;
     let state = t.currentState;
     if (this.#screenDirty && (force || !t.sender.hasUnsentState || t.waitTime(now) === 0)) {
-      state = state.withFramebuffer(this.#emulator.snapshot());
+      const fb = this.#emulator.snapshot();
+      // A client that does not mirror the alternate screen sees only the screen shown, as
+      // under mosh; the history goes with the snapshot it belongs to.
+      const shown = fb.main && !(state.features & Feature.altScreen) ? fb.with({ main: null }) : fb;
+      state = state.withFramebuffer(shown).withHistoryEnd(this.#emulator.historyEnd);
       this.#screenDirty = false;
     }
     if (this.#echo.update(now)) state = state.withEchoAck(this.#echo.echoAck);

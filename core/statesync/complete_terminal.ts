@@ -23,7 +23,15 @@ import { decodeHostMessage, encodeHostMessage, type HostInstruction } from "./ho
 import { Emulator } from "../terminal/emulator.ts";
 import { Framebuffer } from "../terminal/framebuffer.ts";
 import { newFrame } from "../terminal/display.ts";
-import { EXTENSIONS_VERSION, Feature, type Notice, sameNotice } from "./extensions.ts";
+import {
+  EXTENSIONS_VERSION,
+  Feature,
+  type HistoryChunk,
+  type Notice,
+  sameNotice,
+} from "./extensions.ts";
+import { decodeHistoryRows, encodeHistoryRows } from "../terminal/history_codec.ts";
+import type { Row } from "../terminal/row.ts";
 
 /** Sizes beyond this many columns or rows are taken as a malformed diff. */
 const MAX_DIMENSION = 4096;
@@ -43,7 +51,9 @@ export class TerminalContext {
    * loaded with it.
    */
   emulatorAt(fb: Framebuffer): Emulator {
-    if (!this.#emulator) this.#emulator = new Emulator(fb.width, fb.height);
+    // Able to mirror the alternate screen, for a server that uses it with us (a stock one
+    // never draws it: its frames are mosh's).
+    if (!this.#emulator) this.#emulator = new Emulator(fb.width, fb.height, { altScreen: true });
     const held = this.#holds;
     this.#holds = null; // the caller is about to change it
     if (held !== fb && !(held && this.#emulator.moveTo(held, fb))) this.#emulator.load(fb);
@@ -64,32 +74,86 @@ interface Extras {
   /** The features the server uses with this client (docs/protocol.md §16); 0 for a stock one. */
   readonly features: number;
   readonly notice: Notice | null;
+  /** How many lines of history there are at this state (with {@link Feature.history}). */
+  readonly historyEnd: number;
 }
 
-const NO_EXTRAS: Extras = { echoAck: 0n, features: 0, notice: null };
+const NO_EXTRAS: Extras = { echoAck: 0n, features: 0, notice: null, historyEnd: 0 };
+
+/** Where the server's states take the history rows their diffs carry: its emulator. */
+export interface HistorySource {
+  /** Lines kept at most. */
+  readonly historyLimit: number;
+  /** The oldest line kept, and the number after the newest. */
+  readonly historyStart: number;
+  readonly historyEnd: number;
+  historyRows(from: number, to: number): Row[];
+  /** Rows a frame carries at most (default {@link HISTORY_ROWS_PER_FRAME}). */
+  readonly historyRowsPerFrame?: number;
+}
+
+/**
+ * History rows a frame carries at most: a flood sends its newest lines, not all of them; the
+ * output of an ordinary command (a long `ls`, a `cat` of a page) fits whole.
+ */
+export const HISTORY_ROWS_PER_FRAME = 1000;
+/** Bytes of encoded history rows a frame carries at most (before zlib, which takes ~10x). */
+export const HISTORY_BYTES_PER_FRAME = 64 * 1024;
+/**
+ * Bytes of history the first frame of a connection may carry (from state 0: a new client, or
+ * one that attached): everything kept, within this bound.
+ */
+export const HISTORY_BYTES_FIRST_FRAME = 1024 * 1024;
+
+/** The history rows a client received with a state: rows `start` onwards. */
+export interface DeliveredHistory {
+  readonly start: number;
+  readonly rows: readonly Row[];
+}
 
 /** The screen and echo ack, synchronized from host to client. Immutable. */
 export class CompleteTerminal implements SyncState<CompleteTerminal> {
   readonly fb: Framebuffer;
   readonly #extras: Extras;
   readonly #context: TerminalContext;
+  /** The server's history (its emulator), or null on a client. */
+  readonly #source: HistorySource | null;
+  /** State 0: the peer holds nothing yet, so a diff from it may carry all the kept history. */
+  readonly #fresh: boolean;
+  /**
+   * On a client, the history rows that came with this state's diff (not part of the state:
+   * equal states may have come with different rows).
+   */
+  readonly delivered: DeliveredHistory | null;
 
-  private constructor(fb: Framebuffer, extras: Extras, context: TerminalContext) {
+  private constructor(
+    fb: Framebuffer,
+    extras: Extras,
+    context: TerminalContext,
+    source: HistorySource | null,
+    fresh = false,
+    delivered: DeliveredHistory | null = null,
+  ) {
     this.fb = fb;
     this.#extras = extras;
     this.#context = context;
+    this.#source = source;
+    this.#fresh = fresh;
+    this.delivered = delivered;
   }
 
   /**
-   * A blank screen of the given size with echo ack 0: state 0 on both sides.
+   * A blank screen of the given size with echo ack 0 and no history: state 0 on both sides.
    * @param context where the client applies diffs; the server never needs one
+   * @param source the server's history, which its diffs carry to a client that wants it
    */
   static initial(
     width: number,
     height: number,
     context: TerminalContext = new TerminalContext(),
+    source: HistorySource | null = null,
   ): CompleteTerminal {
-    return new CompleteTerminal(Framebuffer.blank(width, height), NO_EXTRAS, context);
+    return new CompleteTerminal(Framebuffer.blank(width, height), NO_EXTRAS, context, source, true);
   }
 
   /** The newest client state whose input the application has had time to echo. */
@@ -110,13 +174,26 @@ export class CompleteTerminal implements SyncState<CompleteTerminal> {
     return this.#extras.notice;
   }
 
+  /** How many lines of history there are at this state. */
+  get historyEnd(): number {
+    return this.#extras.historyEnd;
+  }
+
   #with(extras: Partial<Extras>): CompleteTerminal {
-    return new CompleteTerminal(this.fb, { ...this.#extras, ...extras }, this.#context);
+    const all = { ...this.#extras, ...extras };
+    return new CompleteTerminal(this.fb, all, this.#context, this.#source);
   }
 
   /** This state with another screen (the server's newest snapshot). */
   withFramebuffer(fb: Framebuffer): CompleteTerminal {
-    return fb === this.fb ? this : new CompleteTerminal(fb, this.#extras, this.#context);
+    return fb === this.fb
+      ? this
+      : new CompleteTerminal(fb, this.#extras, this.#context, this.#source);
+  }
+
+  /** This state with `end` lines of history (the server's, taken with the snapshot). */
+  withHistoryEnd(end: number): CompleteTerminal {
+    return end === this.historyEnd ? this : this.#with({ historyEnd: end });
   }
 
   /** This state with another echo ack. */
@@ -154,7 +231,34 @@ export class CompleteTerminal implements SyncState<CompleteTerminal> {
     ) {
       list.push({ notice: this.notice });
     }
+    if (this.features & Feature.history && this.historyEnd > existing.historyEnd) {
+      list.push({ history: this.#historySince(existing) });
+    }
     return list.length === 0 ? EMPTY : encodeHostMessage(list);
+  }
+
+  /**
+   * The history rows from `existing`'s end to ours, bounded: the newest that fit in a frame
+   * (all that are kept, from state 0), so that the newest lines always join the screen and a
+   * flood costs a bounded amount; the client marks what was left out.
+   */
+  #historySince(existing: CompleteTerminal): HistoryChunk {
+    const end = this.historyEnd, source = this.#source;
+    if (!source) return { start: end, end, rows: encodeHistoryRows([]) };
+    const first = existing.#fresh;
+    const maxRows = first
+      ? source.historyLimit
+      : source.historyRowsPerFrame ?? HISTORY_ROWS_PER_FRAME;
+    const maxBytes = first ? HISTORY_BYTES_FIRST_FRAME : HISTORY_BYTES_PER_FRAME;
+    let start = Math.min(end, Math.max(existing.historyEnd, source.historyStart, end - maxRows));
+    let rows = source.historyRows(start, end);
+    let bytes = encodeHistoryRows(rows);
+    while (bytes.length > maxBytes && rows.length) {
+      rows = rows.slice(Math.ceil(rows.length / 4)); // the oldest quarter goes
+      start = end - rows.length;
+      bytes = encodeHistoryRows(rows);
+    }
+    return { start, end, rows: bytes };
   }
 
   /**
@@ -168,6 +272,7 @@ export class CompleteTerminal implements SyncState<CompleteTerminal> {
     if (!list) return null;
     let extras = this.#extras;
     let drawn = false;
+    let delivered: DeliveredHistory | null = null;
     for (const item of list) {
       if ("echoAck" in item) {
         if (item.echoAck < extras.echoAck) return null;
@@ -182,23 +287,33 @@ export class CompleteTerminal implements SyncState<CompleteTerminal> {
         extras = { ...extras, features: item.serverCapabilities.features };
       } else if ("notice" in item) {
         extras = { ...extras, notice: item.notice };
+      } else if ("history" in item) {
+        const { start, end } = item.history;
+        if (end < extras.historyEnd) return null; // history never goes back
+        const rows = decodeHistoryRows(item.history.rows);
+        if (rows === null || rows.length !== end - start) return null;
+        extras = { ...extras, historyEnd: end };
+        delivered = { start, rows };
       } else drawn = true;
     }
-    if (!drawn) return new CompleteTerminal(this.fb, extras, this.#context);
+    if (!drawn) {
+      return new CompleteTerminal(this.fb, extras, this.#context, null, false, delivered);
+    }
     const emulator = this.#context.emulatorAt(this.fb);
     for (const item of list) {
       if ("hostBytes" in item) emulator.write(item.hostBytes);
       else if ("resize" in item) emulator.resize(item.resize.width, item.resize.height);
     }
     emulator.takeReplies();
-    return new CompleteTerminal(this.#context.snapshot(), extras, this.#context);
+    const fb = this.#context.snapshot();
+    return new CompleteTerminal(fb, extras, this.#context, null, false, delivered);
   }
 
-  /** The same screen, echo ack, features and notice. */
+  /** The same screen, echo ack, features, notice and history length. */
   equals(other: CompleteTerminal): boolean {
     const a = this.#extras, b = other.#extras;
     return a.echoAck === b.echoAck && a.features === b.features &&
-      sameNotice(a.notice, b.notice) && this.fb.equals(other.fb);
+      a.historyEnd === b.historyEnd && sameNotice(a.notice, b.notice) && this.fb.equals(other.fb);
   }
 
   /** A screen is not a stream: nothing to drop. */

@@ -51,6 +51,18 @@ export const NoticeKind = {
   fault: 2,
 } as const;
 
+/**
+ * History rows (HostMessage extension 65): rows `start` to `end - 1` of the server's numbered
+ * history, as core/terminal/history_codec.ts encodes them. Rows after the client's state and
+ * before `start` were not sent (the per-frame bound); the client shows one marker for them.
+ */
+export interface HistoryChunk {
+  readonly start: number;
+  readonly end: number;
+  /** Encoded rows: `end - start` of them. */
+  readonly rows: Uint8Array;
+}
+
 /** A message from the server, shown by a client that announced {@link Feature.notice}. */
 export interface Notice {
   readonly kind: number;
@@ -108,4 +120,31 @@ export function parseNotice(bytes: Uint8Array): Notice {
 /** Whether two notices say the same (null: none). */
 export function sameNotice(a: Notice | null, b: Notice | null): boolean {
   return a === b || (a !== null && b !== null && a.kind === b.kind && a.text === b.text);
+}
+
+/** A History message: start (1), end (2), rows (3). */
+export function encodeHistory(h: HistoryChunk): Uint8Array {
+  return new ProtoWriter(h.rows.length + 24).uint(1, h.start).uint(2, h.end).bytes(3, h.rows)
+    .finish();
+}
+
+/** Reads a History message; throws on malformed input (start after end included). */
+export function parseHistory(bytes: Uint8Array): HistoryChunk {
+  let start = 0, end = 0;
+  let rows: Uint8Array = new Uint8Array(0);
+  const r = new ProtoReader(bytes);
+  for (let f = r.next(); f; f = r.next()) {
+    if (f.field === 1 || f.field === 2) {
+      if (f.wire !== WIRE_VARINT) throw new Error("history: not a varint");
+      const n = Number(f.varint);
+      if (!Number.isSafeInteger(n)) throw new Error("history: number out of range");
+      if (f.field === 1) start = n;
+      else end = n;
+    } else if (f.field === 3) {
+      if (f.wire !== WIRE_LEN) throw new Error("history: rows not length-delimited");
+      rows = f.bytes;
+    }
+  }
+  if (start > end) throw new Error("history: start after end");
+  return { start, end, rows };
 }

@@ -2,7 +2,7 @@
  * The server-to-client diff, `HostBuffers.HostMessage`: escape bytes that turn the client's
  * copy of the screen into the new one (extension 2, HostBytes), resizes (3), and echo acks for
  * prediction (7), in order; and, for a client that announced them, our extensions: the server's
- * capabilities (64) and notices (66), docs/protocol.md §16. Encoded by the small codec in
+ * capabilities (64), history rows (65) and notices (66), docs/protocol.md §16. Encoded by the small codec in
  * `core/network/protowire.ts`; tests hold it to protobuf-es's output for
  * `proto/hostinput.proto`.
  *
@@ -13,11 +13,15 @@ import { ProtoReader, ProtoWriter, WIRE_VARINT } from "../network/protowire.ts";
 import {
   type Capabilities,
   encodeCapabilities,
+  encodeHistory,
   encodeNotice,
+  EXT_HISTORY,
   EXT_NOTICE,
   EXT_SERVER_CAPABILITIES,
+  type HistoryChunk,
   type Notice,
   parseCapabilities,
+  parseHistory,
   parseNotice,
 } from "./extensions.ts";
 import {
@@ -35,6 +39,7 @@ export type HostInstruction =
   | { readonly echoAck: bigint }
   /** Our extensions (docs/protocol.md §16), only for a client that announced them. */
   | { readonly serverCapabilities: Capabilities }
+  | { readonly history: HistoryChunk }
   | { readonly notice: Notice };
 
 /** The bytes of a HostMessage holding `list`. */
@@ -54,6 +59,9 @@ export function encodeHostMessage(list: readonly HostInstruction[]): Uint8Array 
         EXT_SERVER_CAPABILITIES,
         encodeCapabilities(item.serverCapabilities),
       );
+    } else if ("history" in item) {
+      const body = encodeHistory(item.history);
+      inner = new ProtoWriter(body.length + 16).bytes(EXT_HISTORY, body);
     } else {
       inner = new ProtoWriter().bytes(EXT_NOTICE, encodeNotice(item.notice));
     }
@@ -85,10 +93,12 @@ export function decodeHostMessage(bytes: Uint8Array): HostInstruction[] | null {
       const ext = readExtensions(inst);
       const host = ext.get(2), resize = ext.get(3), echo = ext.get(7);
       const answer = ext.get(EXT_SERVER_CAPABILITIES), notice = ext.get(EXT_NOTICE);
+      const history = ext.get(EXT_HISTORY);
       if (host) out.push({ hostBytes: lastBytesField(host, 4) });
       else if (resize) out.push({ resize: parseSize(resize) });
       else if (echo) out.push({ echoAck: parseEchoAck(echo) });
       else if (answer) out.push({ serverCapabilities: parseCapabilities(answer) });
+      else if (history) out.push({ history: parseHistory(history) });
       else if (notice) out.push({ notice: parseNotice(notice) });
     }
     return out;

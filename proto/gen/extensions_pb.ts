@@ -19,7 +19,7 @@ import type { Message } from "@bufbuild/protobuf";
  */
 export const file_extensions: GenFile = /*@__PURE__*/
   fileDesc(
-    "ChBleHRlbnNpb25zLnByb3RvEghkZW5vbW9zaCIxCgxDYXBhYmlsaXRpZXMSDwoHdmVyc2lvbhgBIAEoDRIQCghmZWF0dXJlcxgCIAEoDSIkCgZOb3RpY2USDAoEa2luZBgBIAEoDRIMCgR0ZXh0GAIgASgJOlYKDGNhcGFiaWxpdGllcxIaLkNsaWVudEJ1ZmZlcnMuSW5zdHJ1Y3Rpb24YQCABKAsyFi5kZW5vbW9zaC5DYXBhYmlsaXRpZXNSDGNhcGFiaWxpdGllczphChNzZXJ2ZXJfY2FwYWJpbGl0aWVzEhguSG9zdEJ1ZmZlcnMuSW5zdHJ1Y3Rpb24YQCABKAsyFi5kZW5vbW9zaC5DYXBhYmlsaXRpZXNSEnNlcnZlckNhcGFiaWxpdGllczpCCgZub3RpY2USGC5Ib3N0QnVmZmVycy5JbnN0cnVjdGlvbhhCIAEoCzIQLmRlbm9tb3NoLk5vdGljZVIGbm90aWNl",
+    "ChBleHRlbnNpb25zLnByb3RvEghkZW5vbW9zaCIxCgxDYXBhYmlsaXRpZXMSDwoHdmVyc2lvbhgBIAEoDRIQCghmZWF0dXJlcxgCIAEoDSIkCgZOb3RpY2USDAoEa2luZBgBIAEoDRIMCgR0ZXh0GAIgASgJIjMKB0hpc3RvcnkSDQoFc3RhcnQYASABKAQSCwoDZW5kGAIgASgEEgwKBHJvd3MYAyABKAw6VgoMY2FwYWJpbGl0aWVzEhouQ2xpZW50QnVmZmVycy5JbnN0cnVjdGlvbhhAIAEoCzIWLmRlbm9tb3NoLkNhcGFiaWxpdGllc1IMY2FwYWJpbGl0aWVzOmEKE3NlcnZlcl9jYXBhYmlsaXRpZXMSGC5Ib3N0QnVmZmVycy5JbnN0cnVjdGlvbhhAIAEoCzIWLmRlbm9tb3NoLkNhcGFiaWxpdGllc1ISc2VydmVyQ2FwYWJpbGl0aWVzOkUKB2hpc3RvcnkSGC5Ib3N0QnVmZmVycy5JbnN0cnVjdGlvbhhBIAEoCzIRLmRlbm9tb3NoLkhpc3RvcnlSB2hpc3Rvcnk6QgoGbm90aWNlEhguSG9zdEJ1ZmZlcnMuSW5zdHJ1Y3Rpb24YQiABKAsyEC5kZW5vbW9zaC5Ob3RpY2VSBm5vdGljZQ",
     [file_userinput, file_hostinput],
   );
 
@@ -80,6 +80,43 @@ export const NoticeSchema: GenMessage<Notice> = /*@__PURE__*/
   messageDesc(file_extensions, 1);
 
 /**
+ * Lines that scrolled off the top of the main screen (server to client): the rows numbered
+ * start to end - 1 of the session's history, the newest ones when not all fit in one frame.
+ *
+ * @generated from message denomosh.History
+ */
+export type History = Message<"denomosh.History"> & {
+  /**
+   * The number of the first row carried; rows before it since the client's last state were
+   * not sent (the client shows one marker line for them).
+   *
+   * @generated from field: optional uint64 start = 1;
+   */
+  start: bigint;
+
+  /**
+   * The history's length at this state: the number after the last row carried.
+   *
+   * @generated from field: optional uint64 end = 2;
+   */
+  end: bigint;
+
+  /**
+   * The rows, in core/terminal/history_codec.ts's format.
+   *
+   * @generated from field: optional bytes rows = 3;
+   */
+  rows: Uint8Array;
+};
+
+/**
+ * Describes the message denomosh.History.
+ * Use `create(HistorySchema)` to create a new message.
+ */
+export const HistorySchema: GenMessage<History> = /*@__PURE__*/
+  messageDesc(file_extensions, 2);
+
+/**
  * @generated from extension: optional denomosh.Capabilities capabilities = 64;
  */
 export const capabilities: GenExtension<Instruction, Capabilities> = /*@__PURE__*/
@@ -92,7 +129,13 @@ export const server_capabilities: GenExtension<Instruction$1, Capabilities> = /*
   extDesc(file_extensions, 1);
 
 /**
+ * @generated from extension: optional denomosh.History history = 65;
+ */
+export const history: GenExtension<Instruction$1, History> = /*@__PURE__*/
+  extDesc(file_extensions, 2);
+
+/**
  * @generated from extension: optional denomosh.Notice notice = 66;
  */
 export const notice: GenExtension<Instruction$1, Notice> = /*@__PURE__*/
-  extDesc(file_extensions, 2);
+  extDesc(file_extensions, 3);

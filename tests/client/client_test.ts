@@ -11,13 +11,18 @@ import { MemoryNetwork } from "../../io/memory_network.ts";
 import type { DatagramNetwork } from "../../io/datagram.ts";
 import { MoshClient } from "../../client/client.ts";
 import type { DisplayPreference } from "../../core/prediction/prediction.ts";
+import { CLIENT_FEATURES } from "../../core/session/client_session.ts";
+import { Feature } from "../../core/statesync/extensions.ts";
 import { platform } from "../_platform.ts";
 import { settled, StandInTty, virtualSession } from "../_virtual_programs.ts";
 
 const CAPS = { smcup: "<smcup>", rmcup: "<rmcup>", ech: true, bce: true, titles: true };
 
-/** A client whose server never answers, on a stand-in terminal, in virtual time. */
-function lonelyClient(predict?: DisplayPreference) {
+/**
+ * A client whose server never answers, on a stand-in terminal, in virtual time; without native
+ * scrollback (mosh's way: the alternate screen) unless `features` says otherwise.
+ */
+function lonelyClient(predict?: DisplayPreference, features: number = Feature.notice) {
   const clock = new VirtualClock();
   const tty = new StandInTty(80, 10);
   const client = new MoshClient({
@@ -25,7 +30,7 @@ function lonelyClient(predict?: DisplayPreference) {
     port: 9,
     key: Base64Key.generate(platform),
     caps: CAPS,
-    settings: { termInit: true, titlePrefix: "[mosh] ", predict },
+    settings: { termInit: true, titlePrefix: "[mosh] ", predict, features },
     tty,
     network: new MemoryNetwork(clock),
     clock,
@@ -40,6 +45,14 @@ Deno.test("the client takes the terminal raw with smcup and application cursor k
   assert.deepEqual(tty.raw, [true]);
   assert.equal(tty.writes[0], "<smcup>\x1b[?1h");
   client.abort(new Error("test over"));
+});
+
+Deno.test("with native scrollback the client stays on the main screen and asks where the cursor is", () => {
+  const { tty, client } = lonelyClient(undefined, CLIENT_FEATURES);
+  assert.deepEqual(tty.raw, [true]);
+  assert.equal(tty.writes[0], "\x1b[?1h\x1b[6n", "no smcup until the server says how");
+  client.abort(new Error("test over"));
+  assert.ok(!tty.writes.some((w) => w.includes("<rmcup>")), "no rmcup without smcup");
 });
 
 Deno.test("an exception restores the terminal and reports the error", async () => {

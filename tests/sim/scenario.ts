@@ -126,3 +126,41 @@ export function wholeScenario(
     return { ...s, cleanUntil: CONNECTED_BY, healAt, end: healAt + CONVERGENCE_BOUND + 1000 };
   });
 }
+
+/**
+ * A whole session whose application prints bursts of numbered lines (some longer than a frame
+ * carries), and sometimes works on the alternate screen, which must leave no history.
+ */
+export function historyScenario(
+  opts: { lossy?: boolean; maxLines?: number } = {},
+): fc.Arbitrary<WholeScenario> {
+  const burst = fc.record({
+    at: fc.integer({ min: CONNECTED_BY, max: 14_000 }),
+    lines: fc.integer({ min: 1, max: opts.maxLines ?? 150 }),
+    width: fc.integer({ min: 1, max: 100 }),
+    alternate: fc.boolean(),
+  });
+  return fc.tuple(
+    wholeScenario({ lossy: opts.lossy }),
+    fc.array(burst, { maxLength: 3 }),
+    // A frame's bound, small here so that bursts overflow it often (1,000 in the programs).
+    fc.integer({ min: 10, max: 300 }),
+  ).map(
+    ([s, bursts, perFrame]) => ({
+      ...s,
+      historyLimit: 1_000_000,
+      historyRowsPerFrame: perFrame,
+      output: [
+        ...s.output,
+        ...bursts.map((b, k) => {
+          const text = Array.from(
+            { length: b.lines },
+            (_, i) => `${k}:${i}:` + "x".repeat((i * 7) % b.width),
+          ).join("\r\n") + "\r\n";
+          // On the alternate screen (vi, less), then back: nothing of it is history.
+          return { at: b.at, text: b.alternate ? `\x1b[?1049h${text}\x1b[?1049l` : text };
+        }),
+      ],
+    }),
+  );
+}

@@ -16,6 +16,7 @@ import { ClientSession } from "../../core/session/client_session.ts";
 import { ServerSession } from "../../core/session/server_session.ts";
 import { Emulator } from "../../core/terminal/emulator.ts";
 import type { Framebuffer } from "../../core/terminal/framebuffer.ts";
+import type { Row } from "../../core/terminal/row.ts";
 import type { DisplayPreference } from "../../core/prediction/prediction.ts";
 import { withRandom } from "../_platform.ts";
 import {
@@ -52,6 +53,12 @@ export interface WholeScenario extends NetworkScript {
   predict?: DisplayPreference;
   /** The session is stopped here. */
   end: number;
+  /** Lines of history the server keeps (default: the session's default). */
+  historyLimit?: number;
+  /** History rows a frame carries at most (default: the session's). */
+  historyRowsPerFrame?: number;
+  /** The client's extensions (default: all it has: native scrollback). */
+  features?: number;
 }
 
 /** How a side left. */
@@ -79,6 +86,14 @@ export interface WholeResult {
   observations: { at: number; rows: string[] }[];
   /** With `recordScreens`: the user's screen after each change, and when. */
   screens: { at: number; rows: string[] }[];
+  /**
+   * The user's terminal's own history (what scrolled off its top: its scrollback) and the
+   * server's, at the end: as rows, and as logical lines (soft-wrapped rows joined).
+   */
+  userHistoryRows: Row[];
+  serverHistoryRows: Row[];
+  userHistory: string[];
+  serverHistory: string[];
   /** How each side left: the (newest) client, the one taken over, and the server. */
   exits: { client?: SideExit; oldClient?: SideExit; server?: SideExit };
   steps: number;
@@ -87,6 +102,8 @@ export interface WholeResult {
 }
 
 const KEY = Base64Key.fromBytes(new Uint8Array(16).fill(9));
+/** Lines of scrollback the user's terminal keeps: all of a simulated session's. */
+const USER_SCROLLBACK = 1_000_000;
 const MAX_STEPS = 400_000;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -151,18 +168,32 @@ export function runWholeSession(s: WholeScenario): WholeResult {
         port: SERVER_PORT + serverSocket,
         width,
         height,
-        caps: { smcup: "", rmcup: "", ech: true, bce: true, titles: true },
-        settings: { termInit: true, titlePrefix: "[mosh] ", predict: s.predict ?? "adaptive" },
+        caps: { smcup: "\x1b[?1049h", rmcup: "\x1b[?1049l", ech: true, bce: true, titles: true },
+        settings: {
+          termInit: true,
+          titlePrefix: "[mosh] ",
+          predict: s.predict ?? "adaptive",
+          features: s.features,
+        },
         platform,
       }),
-      user: new Emulator(width, height),
+      // The user's terminal keeps a scrollback and has an alternate screen, as real ones do.
+      user: new Emulator(width, height, { historyLimit: USER_SCROLLBACK, altScreen: true }),
       index: clients.length,
     };
     clients.push(c);
     return c;
   };
   let client = newClient(0, KEY, 0);
-  const server = new ServerSession({ key: KEY, now: 0, width: 80, height: 24, platform });
+  const server = new ServerSession({
+    key: KEY,
+    now: 0,
+    width: 80,
+    height: 24,
+    platform,
+    historyLimit: s.historyLimit,
+    historyRowsPerFrame: s.historyRowsPerFrame,
+  });
   const app = new ScriptedShell();
   let appRunning = false;
   const result: WholeResult = {
@@ -174,6 +205,10 @@ export function runWholeSession(s: WholeScenario): WholeResult {
     serverScreen: server.screen(),
     observations: [],
     screens: [],
+    userHistoryRows: [],
+    serverHistoryRows: [],
+    userHistory: [],
+    serverHistory: [],
     exits: {},
     steps: 0,
   };
@@ -184,11 +219,15 @@ export function runWholeSession(s: WholeScenario): WholeResult {
   let shutdownDone = false, attachDone = false;
 
   const clientActions = (now: number) => {
+    const replies: [SimClient, Uint8Array][] = [];
     for (const c of clients) {
       for (const a of c.session.takeActions() as ClientAction[]) {
         if (a.type === "send") net.transmit(now, true, a.data, a.socket, a.to, c.index);
         else if (a.type === "write") {
           c.user.write(enc.encode(a.text));
+          // The terminal answers the client's questions (where is the cursor?) as input.
+          const answer = c.user.takeReplies();
+          if (answer.length) replies.push([c, answer]);
           if (s.recordScreens && c === client) {
             result.screens.push({ at: now, rows: c.user.snapshot().rows.map((r) => r.toText()) });
           }
@@ -199,6 +238,10 @@ export function runWholeSession(s: WholeScenario): WholeResult {
         }
       }
     }
+    for (const [c, answer] of replies) {
+      if (!c.session.exited) c.session.keys(now, answer);
+    }
+    if (replies.length) clientActions(now);
   };
   const serverActions = (now: number) => {
     for (let list = server.takeActions(); list.length; list = server.takeActions()) {
@@ -315,5 +358,26 @@ export function runWholeSession(s: WholeScenario): WholeResult {
   }
   result.userScreen = client.user.snapshot();
   result.serverScreen = server.screen();
+  const user = client.user;
+  result.userHistoryRows = user.historyRows(user.historyStart, user.historyEnd);
+  result.serverHistoryRows = server.historyRows();
+  result.userHistory = logicalLines(result.userHistoryRows);
+  result.serverHistory = logicalLines(result.serverHistoryRows);
   return result;
+}
+
+/** Rows as text lines, a soft-wrapped row joined with the next. */
+function logicalLines(rows: readonly Row[]): string[] {
+  const out: string[] = [];
+  let line = "";
+  for (const r of rows) {
+    const text = r.toText();
+    line += r.wrap ? text : text.trimEnd();
+    if (!r.wrap) {
+      out.push(line);
+      line = "";
+    }
+  }
+  if (line) out.push(line.trimEnd());
+  return out;
 }

@@ -7,11 +7,19 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { runs } from "./_runs.ts";
 import { runWholeSession, type WholeScenario } from "./whole_session.ts";
-import { CONNECTED_BY, CONVERGENCE_BOUND, MAX_ONE_WAY, wholeScenario } from "./scenario.ts";
+import {
+  CONNECTED_BY,
+  CONVERGENCE_BOUND,
+  historyScenario,
+  MAX_ONE_WAY,
+  wholeScenario,
+} from "./scenario.ts";
+import { Feature } from "../../core/statesync/extensions.ts";
 import { ACK_INTERVAL, ACTIVE_RETRY_TIMEOUT } from "../../core/transport/sender.ts";
 import { SERVER_LATE_MS } from "../../core/session/notification.ts";
 import { ECHO_MINDELAY_MS } from "../../core/session/server_session.ts";
 import type { Framebuffer } from "../../core/terminal/framebuffer.ts";
+import type { Row } from "../../core/terminal/row.ts";
 
 /** Row texts and the cursor, for a readable failure. */
 function show(fb: Framebuffer): string {
@@ -188,6 +196,72 @@ Deno.test("whole sessions: a client that is taken over is told so, and leaves cl
         assert.match(old.message ?? "", /taken over by another client \(the new client\)/);
       },
     ),
+    runs(200),
+  );
+});
+
+/** The count a marker line stands for, or null if `line` is not a marker. */
+function markerCount(line: string): number | null {
+  const m = /^\[(?:… )?([\d,]+)(?: lines?(?: not transferred| skipped)?)?(?: …)?\]$/.exec(line);
+  return m ? Number(m[1].replaceAll(",", "")) : null;
+}
+
+/**
+ * The user's scrollback is the server's history, row for row (text and soft wrap), except
+ * that a marker stands for each run of rows not sent, with their count; it starts with the
+ * line the client pushed aside (the user's own, blank here) when the session began.
+ */
+function assertSameHistory(user: readonly Row[], server: readonly Row[], perFrame: number): void {
+  const text = (r: Row) => r.toText().trimEnd() + (r.wrap ? "⏎" : "");
+  const context = () =>
+    `\nuser (${user.length}):\n${user.slice(0, 80).map(text).join("\n")}\n` +
+    `server (${server.length}):\n${server.slice(0, 80).map(text).join("\n")}`;
+  assert.equal(
+    user.length > 0 && text(user[0]),
+    "",
+    "the line pushed aside at the start" + context(),
+  );
+  // A marker only where the bound was hit: a frame then carried its newest `perFrame` rows,
+  // so at least that many (or the byte bound's worth, more than 100 rows here) follow it.
+  const minRun = Math.min(perFrame, 100);
+  let j = 0, sinceMarker = Infinity;
+  for (let i = 1; i < user.length; i++) {
+    const skipped = markerCount(user[i].toText().trimEnd());
+    if (skipped !== null) {
+      assert.ok(skipped > 0 && j + skipped <= server.length, `marker at ${i}` + context());
+      assert.ok(sinceMarker >= minRun, `a marker ${sinceMarker} rows after another` + context());
+      j += skipped;
+      sinceMarker = 0;
+      continue;
+    }
+    sinceMarker++;
+    assert.ok(j < server.length, `row ${i} of the scrollback is past the server's` + context());
+    assert.equal(text(user[i]), text(server[j]), `row ${i}, server row ${j}` + context());
+    j++;
+  }
+  assert.equal(j, server.length, "the newest server rows never reached the scrollback" + context());
+}
+
+Deno.test("whole sessions: the user's scrollback is the server's history, with a marker exactly where lines were left out (2,000 sessions)", () => {
+  fc.assert(
+    fc.property(historyScenario(), (s) => {
+      // Row for row needs one width: resizes have a property of their own.
+      const r = runWholeSession({ ...s, resizes: [] });
+      assert.equal(r.received, r.typed);
+      assertSameScreen(r.userScreen, r.serverScreen);
+      assertSameHistory(r.userHistoryRows, r.serverHistoryRows, s.historyRowsPerFrame!);
+    }),
+    runs(2000),
+  );
+});
+
+Deno.test("whole sessions: without native scrollback (a stock client's way) nothing reaches the user's scrollback (200 sessions)", () => {
+  fc.assert(
+    fc.property(historyScenario({ maxLines: 100 }), (s) => {
+      const r = runWholeSession({ ...s, features: Feature.notice });
+      assertSameScreen(r.userScreen, r.serverScreen);
+      assert.deepEqual(r.userHistory, [], "history reached a client that did not ask for it");
+    }),
     runs(200),
   );
 });

@@ -99,6 +99,9 @@ const hostInstruction: fc.Arbitrary<HostInstruction> = fc.oneof(
   fc.tuple(i32, i32).map(([width, height]) => ({ resize: { width, height } })),
   u64.map((echoAck) => ({ echoAck })),
   capabilities.map((serverCapabilities) => ({ serverCapabilities })),
+  fc.record({ start: fc.nat(), length: fc.nat(), rows: bytes }).map((h) => ({
+    history: { start: h.start, end: h.start + h.length, rows: h.rows },
+  })),
   fc.record({ kind: fc.nat(), text: fc.string({ maxLength: 40 }) }).map((n) => ({
     notice: { ...n },
   })),
@@ -125,6 +128,13 @@ Deno.test("HostMessage: same bytes as protobuf-es, and parsed back", () => {
               inst,
               X.server_capabilities,
               create(X.CapabilitiesSchema, item.serverCapabilities),
+            );
+          } else if ("history" in item) {
+            const h = item.history;
+            setExtension(
+              inst,
+              X.history,
+              create(X.HistorySchema, { start: BigInt(h.start), end: BigInt(h.end), rows: h.rows }),
             );
           } else setExtension(inst, X.notice, create(X.NoticeSchema, item.notice));
           return inst;
