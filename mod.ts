@@ -2,13 +2,16 @@
  * denomosh: the core of a Deno-native mosh, wire-compatible with mosh 1.4.0.
  *
  * The core is pure: it holds no sockets, timers or processes. Programs drive it with the
- * time and with datagrams; see `server/`, `client/` and `cli/` for the I/O shells.
+ * time and with datagrams, and give it a `Platform` (AES, zlib, random bytes):
+ * `nativePlatform()` is Deno's. See `server/`, `client/` and `cli/` for the I/O shells.
  *
  * @module
  */
 
 export { NONCE_BYTES, Ocb, TAG_BYTES } from "./core/crypto/ocb.ts";
-export { Aes128, type AesBackend } from "./core/crypto/aes.ts";
+export type { BlockCipher } from "./core/crypto/block_cipher.ts";
+export type { Platform } from "./core/platform.ts";
+export { nativePlatform } from "./io/platform.ts";
 export { Base64Key, KeyError } from "./core/crypto/key.ts";
 export {
   DATAGRAM_OVERHEAD,
@@ -29,7 +32,7 @@ export {
   MTU_IPV4,
   MTU_IPV6,
 } from "./core/network/fragment.ts";
-export { compress, decompress, MAX_INFLATED_BYTES } from "./core/network/compressor.ts";
+export { compress, decompress, MAX_INFLATED_BYTES, type Zlib } from "./core/network/compressor.ts";
 export {
   decodeInstruction,
   encodeInstruction,

@@ -218,9 +218,10 @@ async function runNew(args: string[]): Promise<number> {
 async function runDaemon(): Promise<number> {
   // Only what answering the first process needs is loaded before it is answered: it waits, and
   // so does the user. The terminal emulator comes after.
-  const [{ bindServer }, { Base64Key }] = await Promise.all([
+  const [{ bindServer }, { Base64Key }, { nativePlatform }] = await Promise.all([
     import("../server/bind.ts"),
     import("../core/crypto/key.ts"),
+    import("../io/platform.ts"),
   ]);
   const config: DaemonConfig = JSON.parse(await new Response(Deno.stdin.readable).text());
   const { options } = config;
@@ -232,7 +233,7 @@ async function runDaemon(): Promise<number> {
     writeAll(Deno.stdout, JSON.stringify({ error: bound.messages }) + "\n");
     return 1;
   }
-  const key = Base64Key.generate();
+  const key = Base64Key.generate(nativePlatform());
   writeAll(
     Deno.stdout,
     JSON.stringify({

@@ -20,6 +20,7 @@ import { type DisplayOptions, newFrame } from "../core/terminal/display.ts";
 import { monotonicNow, UdpEndpoint } from "../io/udp.ts";
 import { kill } from "../io/libc.ts";
 import { IdleCollector } from "../io/idle_gc.ts";
+import { nativePlatform } from "../io/platform.ts";
 import { escapeConfig, EscapeFilter } from "./escape.ts";
 import { NotificationEngine } from "./notification.ts";
 import { drawNotificationBar } from "./notification_bar.ts";
@@ -112,6 +113,7 @@ export class MoshClient {
     const host = config.ip.includes(":") ? `[${config.ip}]` : config.ip;
     this.transport = new Transport<UserStream, CompleteTerminal>({
       key: config.key,
+      platform: nativePlatform(),
       server: false,
       remote: `${host}:${config.port}`,
       family: config.ip.includes(":") ? "inet6" : "inet",

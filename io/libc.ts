@@ -6,7 +6,7 @@
  * database and locale lookups the same way, with these helpers.
  *
  * The library is opened on first use and stays open for the life of the process (it is libc:
- * closing it would gain nothing), so unlike `core/crypto/aes.ts` nothing here needs a
+ * closing it would gain nothing), so unlike `io/aes.ts` nothing here needs a
  * FinalizationRegistry. Structures are plain byte buffers laid out as glibc on 64-bit Linux
  * (x86_64 and aarch64 agree on every layout used here); sizes and offsets are named below.
  *

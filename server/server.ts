@@ -27,6 +27,7 @@ import { Emulator } from "../core/terminal/emulator.ts";
 import { monotonicNow, UdpEndpoint } from "../io/udp.ts";
 import { Pty } from "../io/pty.ts";
 import { IdleCollector } from "../io/idle_gc.ts";
+import { nativePlatform } from "../io/platform.ts";
 import { setImmediate } from "node:timers";
 import { EchoAckTracker } from "./echo_ack.ts";
 import { UserInput } from "./user_input.ts";
@@ -109,6 +110,7 @@ export class MoshServer {
     }
     this.transport = new Transport<CompleteTerminal, UserStream>({
       key: config.key,
+      platform: nativePlatform(),
       server: true,
       family: config.family,
       initialState: CompleteTerminal.initial(config.width, config.height),

@@ -8,6 +8,8 @@
  * @module
  */
 
+import type { Platform } from "../platform.ts";
+
 /** Bytes of key material. */
 export const KEY_BYTES = 16;
 /** Characters in the printed key. */
@@ -31,12 +33,10 @@ export class Base64Key {
 
   /**
    * A fresh key from the platform's CSPRNG.
-   * @param random fills its argument with random bytes; tests pass a seeded one
+   * @param platform its `random` fills its argument with random bytes; tests pass a seeded one
    */
-  static generate(
-    random: (b: Uint8Array) => Uint8Array = (b) => crypto.getRandomValues(b),
-  ): Base64Key {
-    return new Base64Key(random(new Uint8Array(KEY_BYTES)));
+  static generate(platform: Pick<Platform, "random">): Base64Key {
+    return new Base64Key(platform.random(new Uint8Array(KEY_BYTES)));
   }
 
   /** A key from its raw 16 bytes (copied). */

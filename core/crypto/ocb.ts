@@ -2,7 +2,8 @@
  * AES-128-OCB as RFC 7253 defines it (OCB3), with a 128-bit tag and a 96-bit nonce: the cipher
  * that authenticates and encrypts every mosh datagram.
  *
- * Written over {@link Aes128}, whose native calls cost far more than the XORs around them, so
+ * Written over a {@link BlockCipher} that the program supplies (core/platform.ts; natively,
+ * io/aes.ts), whose native calls cost far more than the XORs around them, so
  * each operation gathers all its block-cipher inputs and makes as few calls as the data flow
  * allows: sealing is one call (the offsets, the final pad, the tag input and the associated
  * data blocks are all known before any cipher output is needed); opening is two, or three when
@@ -16,7 +17,7 @@
  * @module
  */
 
-import { Aes128, type AesBackend, BLOCK_BYTES } from "./aes.ts";
+import { BLOCK_BYTES, type BlockCipher } from "./block_cipher.ts";
 import { allocBytes } from "../bytes.ts";
 
 /** Bytes in the authentication tag. */
@@ -59,7 +60,8 @@ class Scratch {
  * @example
  * ```ts
  * import { Ocb } from "./ocb.ts";
- * const ocb = new Ocb(new Uint8Array(16));
+ * import { nativePlatform } from "../../io/platform.ts";
+ * const ocb = new Ocb(nativePlatform().blockCipher(new Uint8Array(16)));
  * const nonce = new Uint8Array(12);
  * const sealed = ocb.seal(nonce, new TextEncoder().encode("hi"));
  * const opened = ocb.open(nonce, sealed);
@@ -67,9 +69,7 @@ class Scratch {
  * ```
  */
 export class Ocb {
-  readonly #aes: Aes128;
-  /** Which native AES this key uses. */
-  readonly backend: AesBackend;
+  readonly #aes: BlockCipher;
   /** L_0 .. L_31, four words each. */
   readonly #l = new Int32Array(4 * L_TABLE_SIZE);
   readonly #lStar = new Int32Array(4);
@@ -86,13 +86,9 @@ export class Ocb {
   readonly #out = new Scratch();
   readonly #offsets = new Scratch();
 
-  /**
-   * @param key the 16-byte AES-128 key
-   * @param options passed to {@link Aes128}
-   */
-  constructor(key: Uint8Array, options: { backend?: AesBackend } = {}) {
-    this.#aes = new Aes128(key, options);
-    this.backend = this.#aes.backend;
+  /** @param aes the keyed block cipher; the Ocb owns it from now on ({@link destroy}) */
+  constructor(aes: BlockCipher) {
+    this.#aes = aes;
     const lStar = new Uint8Array(BLOCK_BYTES);
     this.#aes.encryptBlocks(new Uint8Array(BLOCK_BYTES), lStar);
     const lDollar = double(lStar);
@@ -260,6 +256,21 @@ export class Ocb {
     const plaintext = allocBytes(n);
     plaintext.set(y8.subarray(0, n));
     return plaintext;
+  }
+
+  /**
+   * Wipes everything derived from the key (the cipher's schedule, L_*, the cached Ktop and the
+   * scratch that held plaintext) and makes every later call throw; idempotent.
+   */
+  destroy(): void {
+    this.#aes.destroy();
+    for (
+      const a of [this.#l, this.#lStar, this.#lDollar, this.#ktopKey, this.#stretch] as const
+    ) a.fill(0);
+    this.#offset8.fill(0);
+    this.#partial8.fill(0);
+    for (const s of [this.#in, this.#out, this.#offsets]) s.bytes.fill(0);
+    this.#ktopValid = false;
   }
 
   /** Sets the offset scratch to Offset_0 for `nonce` (RFC 7253 §4.2). */

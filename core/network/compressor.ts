@@ -4,12 +4,15 @@
  * gzip. Inflation stops at mosh's 4 MiB receive buffer, so a small datagram cannot make us
  * allocate without bound (a decompression bomb).
  *
+ * Short inputs, and the streams our own fixed-code deflater makes, are handled here in
+ * `small_zlib.ts`; the rest goes to the {@link Zlib} the program supplies (io/zlib.ts wraps
+ * node:zlib), since the core may not load modules of the runtime.
+ *
  * Synchronous on purpose: the transport is a sans-IO state machine and cannot await.
  *
  * @module
  */
 
-import { deflateSync, inflateSync } from "node:zlib";
 import { deflateFixed, inflateSimple } from "./small_zlib.ts";
 
 /** mosh's decompression buffer: 2048 × 2048 bytes. Larger instructions are refused. */
@@ -21,25 +24,35 @@ export const MAX_INFLATED_BYTES = 2048 * 2048;
  */
 export const SMALL_INPUT_BYTES = 160;
 
+/** A full zlib implementation, supplied by the program (see core/platform.ts). */
+export interface Zlib {
+  /** A zlib stream (RFC 1950, default level) of `data`. */
+  deflate(data: Uint8Array): Uint8Array;
+  /**
+   * The data of a zlib stream.
+   * @returns null when the stream is malformed or truncated, or inflates to more than
+   *   `limit` bytes (it must stop there, not inflate it all first)
+   */
+  inflate(data: Uint8Array, limit: number): Uint8Array | null;
+}
+
 /** A zlib stream of `data`. */
-export function compress(data: Uint8Array): Uint8Array {
+export function compress(data: Uint8Array, zlib: Zlib): Uint8Array {
   if (data.length <= SMALL_INPUT_BYTES) return deflateFixed(data);
-  const out = deflateSync(data);
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  return zlib.deflate(data);
 }
 
 /**
  * Inflates a zlib stream.
  * @returns the data, or null when the stream is malformed, truncated, or inflates to more than
- *   {@link MAX_INFLATED_BYTES}
+ *   `limit` (by default {@link MAX_INFLATED_BYTES})
  */
-export function decompress(data: Uint8Array, limit = MAX_INFLATED_BYTES): Uint8Array | null {
+export function decompress(
+  data: Uint8Array,
+  zlib: Zlib,
+  limit = MAX_INFLATED_BYTES,
+): Uint8Array | null {
   const simple = inflateSimple(data, limit);
   if (simple !== undefined) return simple;
-  try {
-    const out = inflateSync(data, { maxOutputLength: limit });
-    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-  } catch {
-    return null;
-  }
+  return zlib.inflate(data, limit);
 }

@@ -15,6 +15,7 @@
  */
 
 import type { Base64Key } from "../crypto/key.ts";
+import type { Platform } from "../platform.ts";
 import {
   DatagramCodec,
   Direction,
@@ -54,6 +55,8 @@ export interface Outgoing {
 /** Options of a {@link Connection}. */
 export interface ConnectionOptions {
   key: Base64Key;
+  /** Supplies the block cipher (see core/platform.ts). */
+  platform: Pick<Platform, "blockCipher">;
   /** True for mosh-server, false for mosh-client. */
   server: boolean;
   /** The client's server address. */
@@ -88,7 +91,7 @@ export class Connection {
 
   constructor(options: ConnectionOptions) {
     this.server = options.server;
-    this.#codec = new DatagramCodec(options.key);
+    this.#codec = new DatagramCodec(options.key, options.platform);
     this.#sendDirection = options.server ? Direction.ToClient : Direction.ToServer;
     this.#recvDirection = options.server ? Direction.ToServer : Direction.ToClient;
     this.#remote = options.remote;
@@ -162,6 +165,11 @@ export class Connection {
     const out = { to, data, socket: this.socketId };
     this.#afterSend(now);
     return out;
+  }
+
+  /** Wipes the session key's schedule; the connection can neither seal nor open afterwards. */
+  destroy(): void {
+    this.#codec.destroy();
   }
 
   /** The shell reports a failed send; EMSGSIZE drops the datagram size to mosh's fallback. */

@@ -14,6 +14,7 @@
 
 import { Ocb, TAG_BYTES } from "../crypto/ocb.ts";
 import type { Base64Key } from "../crypto/key.ts";
+import type { Platform } from "../platform.ts";
 import { allocBytes } from "../bytes.ts";
 import type { DropReason } from "./drop.ts";
 
@@ -56,8 +57,23 @@ export class DatagramCodec {
   readonly #nonceView = new DataView(this.#nonce.buffer);
   #plain = new Uint8Array(RECEIVE_MTU);
 
-  constructor(key: Base64Key) {
-    this.#ocb = new Ocb(key.bytes);
+  /**
+   * @param key the session key; the cipher is keyed from a copy that is zeroed at once
+   * @param platform supplies the block cipher
+   */
+  constructor(key: Base64Key, platform: Pick<Platform, "blockCipher">) {
+    const bytes = key.bytes;
+    try {
+      this.#ocb = new Ocb(platform.blockCipher(bytes));
+    } finally {
+      bytes.fill(0);
+    }
+  }
+
+  /** Wipes the key schedule and the plaintext scratch; the codec is unusable afterwards. */
+  destroy(): void {
+    this.#ocb.destroy();
+    this.#plain.fill(0);
   }
 
   /** The wire bytes of `packet`. */

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { compress, decompress } from "./compressor.ts";
+import { compress, decompress, type Zlib } from "./compressor.ts";
 import type { DropReason } from "./drop.ts";
 import { asUint32, ProtoReader, ProtoWriter, WIRE_LEN, WIRE_VARINT } from "./protowire.ts";
 
@@ -97,16 +97,16 @@ export function parseInstruction(bytes: Uint8Array): Instruction | null {
 const EMPTY = new Uint8Array(0);
 
 /** The serialized, compressed form of an instruction, ready to be cut into fragments. */
-export function encodeInstruction(inst: Instruction): Uint8Array {
-  return compress(serializeInstruction(inst));
+export function encodeInstruction(inst: Instruction, zlib: Zlib): Uint8Array {
+  return compress(serializeInstruction(inst), zlib);
 }
 
 /**
  * Inflates and parses an assembled instruction.
  * @returns the instruction, or why it was dropped
  */
-export function decodeInstruction(compressed: Uint8Array): Instruction | DropReason {
-  const bytes = decompress(compressed);
+export function decodeInstruction(compressed: Uint8Array, zlib: Zlib): Instruction | DropReason {
+  const bytes = decompress(compressed, zlib);
   if (bytes === null) return "inflate";
   const inst = parseInstruction(bytes);
   if (inst === null) return "protobuf";

@@ -14,6 +14,7 @@
 
 import type { SyncState } from "../statesync/state.ts";
 import type { Connection, Outgoing } from "../network/connection.ts";
+import type { Platform } from "../platform.ts";
 import { encodeFragment, Fragmenter } from "../network/fragment.ts";
 import { encodeInstruction, type Instruction, PROTOCOL_VERSION } from "../network/instruction.ts";
 import { allocBytes } from "../bytes.ts";
@@ -47,15 +48,15 @@ export interface SenderOptions<S> {
   now: number;
   /** Minimum collection delay: 8 ms on the server (mosh's default), 1 ms on the client. */
   sendMinDelay?: number;
-  /** Fills its argument with random bytes (the chaff); tests pass a seeded one. */
-  random?: (bytes: Uint8Array) => Uint8Array;
+  /** zlib for the instructions, and random bytes for the chaff (tests pass a seeded one). */
+  platform: Pick<Platform, "zlib" | "random">;
 }
 
 /** The sending side of one synchronized state. */
 export class TransportSender<S extends SyncState<S>> {
   readonly #connection: Connection;
   readonly #fragmenter = new Fragmenter();
-  readonly #random: (bytes: Uint8Array) => Uint8Array;
+  readonly #platform: Pick<Platform, "zlib" | "random">;
   /**
    * The minimum collection delay, ms. Mutable: mosh-server shortens it for the echo of typed
    * characters (see server/server.ts).
@@ -83,7 +84,7 @@ export class TransportSender<S extends SyncState<S>> {
     this.#nextAckTime = options.now;
     this.#nextSendTime = options.now;
     this.sendMinDelay = options.sendMinDelay ?? 8;
-    this.#random = options.random ?? ((b) => crypto.getRandomValues(b));
+    this.#platform = options.platform;
   }
 
   /** The state we want the receiver to have. */
@@ -312,7 +313,7 @@ export class TransportSender<S extends SyncState<S>> {
     if (newNum === SHUTDOWN_NUM) this.#shutdownTries++;
     const fragments = this.#fragmenter.makeFragments(
       inst,
-      encodeInstruction(inst),
+      encodeInstruction(inst, this.#platform.zlib),
       this.#connection.mtu,
     );
     this.#lastAckSent = inst.ackNum;
@@ -326,7 +327,7 @@ export class TransportSender<S extends SyncState<S>> {
   }
 
   #makeChaff(): Uint8Array {
-    const len = this.#random(allocBytes(1))[0] % (CHAFF_MAX + 1);
-    return this.#random(allocBytes(len));
+    const len = this.#platform.random(allocBytes(1))[0] % (CHAFF_MAX + 1);
+    return this.#platform.random(allocBytes(len));
   }
 }

@@ -18,6 +18,7 @@
 
 import type { SyncState } from "../statesync/state.ts";
 import type { Base64Key } from "../crypto/key.ts";
+import type { Platform } from "../platform.ts";
 import { type Address, Connection, type Outgoing } from "../network/connection.ts";
 import { decodeFragment, FragmentAssembly } from "../network/fragment.ts";
 import { decodeInstruction } from "../network/instruction.ts";
@@ -32,6 +33,8 @@ const RECEIVER_QUENCH_MS = 15_000;
 /** Options of a {@link Transport}. */
 export interface TransportOptions<My, Remote> {
   key: Base64Key;
+  /** The block cipher, zlib and randomness (see core/platform.ts); tests may seed `random`. */
+  platform: Platform;
   /** True for mosh-server, false for mosh-client. */
   server: boolean;
   /** The client's server address. */
@@ -42,8 +45,6 @@ export interface TransportOptions<My, Remote> {
   now: number;
   /** 8 ms by default (mosh-server); mosh-client uses 1. */
   sendMinDelay?: number;
-  /** Fills its argument with random bytes; tests pass a seeded one. */
-  random?: (bytes: Uint8Array) => Uint8Array;
 }
 
 /** One end of a session. */
@@ -53,18 +54,20 @@ export class Transport<My extends SyncState<My>, Remote extends SyncState<Remote
   /** Datagrams and instructions dropped, by reason. */
   readonly drops: DropCounter = new DropCounter();
   readonly #assembly = new FragmentAssembly();
+  readonly #platform: Platform;
   #received: TimestampedState<Remote>[];
   #lastReceiverState: Remote;
   #quenchUntil = 0;
 
   constructor(options: TransportOptions<My, Remote>) {
+    this.#platform = options.platform;
     this.connection = new Connection(options);
     this.sender = new TransportSender({
       connection: this.connection,
       initialState: options.initialState,
       now: options.now,
       sendMinDelay: options.sendMinDelay,
-      random: options.random,
+      platform: options.platform,
     });
     this.#received = [{ timestamp: options.now, num: 0n, state: options.initialRemote }];
     this.#lastReceiverState = options.initialRemote;
@@ -84,7 +87,7 @@ export class Transport<My extends SyncState<My>, Remote extends SyncState<Remote
     const whole = this.#assembly.add(fragment);
     if (whole === null) return false;
     if (typeof whole === "string") return this.#drop(whole);
-    const inst = decodeInstruction(whole);
+    const inst = decodeInstruction(whole, this.#platform.zlib);
     if (typeof inst === "string") return this.#drop(inst);
 
     this.sender.processAcknowledgmentThrough(inst.ackNum);
@@ -168,6 +171,14 @@ export class Transport<My extends SyncState<My>, Remote extends SyncState<Remote
   /** Milliseconds until {@link tick} has work; Infinity when there is no peer address. */
   waitTime(now: number): number {
     return this.sender.waitTime(now);
+  }
+
+  /**
+   * Wipes the session key's schedule when the session is over; sealing or opening a datagram
+   * afterwards throws.
+   */
+  destroy(): void {
+    this.connection.destroy();
   }
 
   /** Starts the shutdown handshake. */

@@ -6,6 +6,7 @@ import { Base64Key } from "../../core/crypto/key.ts";
 import { type ClientTty, MoshClient } from "../../client/client.ts";
 import type { TermCaps } from "../../client/terminfo.ts";
 import type { PredictMode } from "../../cli/client_options.ts";
+import { platform } from "../_platform.ts";
 
 const CAPS: TermCaps = {
   smcup: "<smcup>",
@@ -41,7 +42,7 @@ function newClient(tty: ClientTty, predict?: PredictMode): MoshClient {
   return new MoshClient({
     ip: "127.0.0.1",
     port: 9,
-    key: Base64Key.generate(),
+    key: Base64Key.generate(platform),
     caps: CAPS,
     env: {},
     tty,

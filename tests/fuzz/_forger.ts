@@ -15,6 +15,7 @@ import {
 import { decodeInstruction } from "../../core/network/instruction.ts";
 import type { DropReason } from "../../core/network/drop.ts";
 import type { SyncState } from "../../core/statesync/state.ts";
+import { platform } from "../_platform.ts";
 
 /** Seals what it is given, numbered like a real peer's datagrams. */
 export class Forger {
@@ -25,7 +26,7 @@ export class Forger {
 
   /** @param toServer which way its datagrams go (the receiver's expected direction) */
   constructor(key: Base64Key, toServer: boolean) {
-    this.#codec = new DatagramCodec(key);
+    this.#codec = new DatagramCodec(key, platform);
     this.#direction = toServer ? Direction.ToServer : Direction.ToClient;
   }
 
@@ -105,7 +106,7 @@ export class ReceiverModel<S extends SyncState<S>> {
 
   /** What the compressed instruction `whole` must do, and does to the model. */
   take(whole: Uint8Array): Expected<S> {
-    const inst = decodeInstruction(whole);
+    const inst = decodeInstruction(whole, platform.zlib);
     if (typeof inst === "string") return { drop: inst, fresh: false };
     if (this.has(inst.newNum)) return { fresh: false };
     const reference = this.states.find((s) => s.num === inst.oldNum);

@@ -27,6 +27,7 @@ import { bytesEqual } from "../../core/bytes.ts";
 import { Rng } from "../sim/random.ts";
 import { toHex } from "../_hex.ts";
 import { stackOf } from "./_fuzz.ts";
+import { platform, withRandom } from "../_platform.ts";
 
 /** The server side of a session. */
 export type ServerT = Transport<CompleteTerminal, UserStream>;
@@ -60,7 +61,7 @@ export function makeServer(
     initialState: CompleteTerminal.initial(width, height),
     initialRemote: new UserStream(),
     now,
-    random: (b) => rng.fill(b),
+    platform: withRandom((b) => rng.fill(b)),
   });
 }
 
@@ -81,7 +82,7 @@ export function makeClient(
     initialRemote: CompleteTerminal.initial(width, height, new TerminalContext()),
     now,
     sendMinDelay: 1,
-    random: (b) => rng.fill(b),
+    platform: withRandom((b) => rng.fill(b)),
   });
 }
 
@@ -217,7 +218,7 @@ export class FuzzSession {
     this.#options = { width: 80, height: 24, loss: 0.05, jitter: 30, ...options };
     const { seed, width, height } = this.#options;
     this.key = options.key ?? Base64Key.fromBytes(new Rng(seed ^ 0x5eed).fill(new Uint8Array(16)));
-    this.#codec = new DatagramCodec(this.key);
+    this.#codec = new DatagramCodec(this.key, platform);
     this.rng = new Rng(seed);
     this.server = makeServer(this.key, seed + 1, width, height);
     this.serverTwin = makeServer(this.key, seed + 1, width, height);

@@ -29,6 +29,7 @@ import {
   type Side,
 } from "./_session.ts";
 import { decodeUserMessage } from "../../core/statesync/user_message.ts";
+import { platform } from "../_platform.ts";
 
 /** Lengths around every boundary of the receive path. */
 const EDGE_LENGTHS = [0, 1, 7, 8, 9, 23, 24, 25, 27, 28, 29, 37, 38, 1252, 2047, 2048, 2049, 2100];
@@ -108,7 +109,7 @@ Deno.test("replays from any address, reflections and other keys' datagrams chang
     const started = performance.now();
     const tally = new Tally();
     const s = new FuzzSession({ seed: rng.int(0, 2 ** 31) });
-    const stranger = new DatagramCodec(Base64Key.fromBytes(randomBytes(rng, 16)));
+    const stranger = new DatagramCodec(Base64Key.fromBytes(randomBytes(rng, 16)), platform);
     const steps = runs(1200);
     for (let i = 0; i < steps; i++) {
       s.step();

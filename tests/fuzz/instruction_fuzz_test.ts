@@ -36,6 +36,7 @@ import { pick, randomBytes, runs, seeded, stackOf, Tally } from "./_fuzz.ts";
 import { Forger, ReceiverModel } from "./_forger.ts";
 import { soup } from "./_escapes.ts";
 import { BYTE_MUTATIONS, mutate } from "./_mutate.ts";
+import { platform } from "../_platform.ts";
 
 const FORGER_ADDR = "203.0.113.9:777";
 const U64 = (1n << 64n) - 1n;
@@ -70,6 +71,7 @@ function serverRx(key: Base64Key, takeKeys = true): Rx<UserStream> {
     side: "server",
     t: new Transport<CompleteTerminal, UserStream>({
       key,
+      platform,
       server: true,
       initialState: CompleteTerminal.initial(80, 24),
       initialRemote: new UserStream(),
@@ -87,6 +89,7 @@ function clientRx(key: Base64Key): Rx<CompleteTerminal> {
     side: "client",
     t: new Transport<UserStream, CompleteTerminal>({
       key,
+      platform,
       server: false,
       remote: "198.51.100.1:60001",
       initialState: new UserStream(),
@@ -323,7 +326,7 @@ Deno.test("malformed diffs, protobuf, versions and zlib inside valid encryption:
       const valid = envelope(m.num, m.num + 1n, diff);
       const r = rng.next();
       if (r < 0.45) {
-        giveWhole(rx, compress(serializeInstruction(valid)), tally, kind);
+        giveWhole(rx, compress(serializeInstruction(valid), platform.zlib), tally, kind);
       } else if (r < 0.55) {
         // Another protocol version (a varint past 32 bits keeps only its low 32, as in protobuf).
         const v = rng.chance(0.7)
@@ -331,22 +334,22 @@ Deno.test("malformed diffs, protobuf, versions and zlib inside valid encryption:
           : rng.int(0, 2 ** 31) * 2 + rng.int(0, 1);
         giveWhole(
           rx,
-          compress(serializeInstruction({ ...valid, protocolVersion: v })),
+          compress(serializeInstruction({ ...valid, protocolVersion: v }), platform.zlib),
           tally,
           "version",
         );
       } else if (r < 0.65) {
-        const z = compress(serializeInstruction(valid));
+        const z = compress(serializeInstruction(valid), platform.zlib);
         giveWhole(rx, z.subarray(0, rng.int(0, z.length - 1)), tally, "zlib-truncated");
       } else if (r < 0.75) {
-        const z = compress(serializeInstruction(valid));
-        const m2 = mutated(rng, z, compress(randomBytes(rng, 20)));
+        const z = compress(serializeInstruction(valid), platform.zlib);
+        const m2 = mutated(rng, z, compress(randomBytes(rng, 20), platform.zlib));
         if (bytesEqual(m2, z)) continue;
         giveWhole(rx, m2, tally, "zlib-mutated");
       } else if (r < 0.85) {
         const bytes = serializeInstruction(valid);
         const p = rng.chance(0.5) ? mutated(rng, bytes, randomProto(rng, 1)) : randomProto(rng, 2);
-        giveWhole(rx, compress(p), tally, "protobuf");
+        giveWhole(rx, compress(p, platform.zlib), tally, "protobuf");
       } else if (r < 0.9) {
         giveWhole(rx, randomBytes(rng, rng.int(0, 300)), tally, "zlib-random");
       } else {
@@ -364,7 +367,7 @@ Deno.test("malformed diffs, protobuf, versions and zlib inside valid encryption:
           ackNum: randomU64(rng),
           throwawayNum: rng.chance(0.8) ? 0n : BigInt.asUintN(64, num()),
         };
-        giveWhole(rx, compress(serializeInstruction(inst)), tally, "numbers");
+        giveWhole(rx, compress(serializeInstruction(inst), platform.zlib), tally, "numbers");
       }
     }
     tally.report(name, started);
@@ -522,7 +525,7 @@ Deno.test("an instruction of 32,768 fragments or a zlib bomb is refused at mosh'
           : encodeHostMessage([{ hostBytes: new TextEncoder().encode("ok") }]);
         giveWhole(
           rx,
-          compress(serializeInstruction(envelope(m.num, m.num + 1n, ok))),
+          compress(serializeInstruction(envelope(m.num, m.num + 1n, ok)), platform.zlib),
           tally,
           "valid",
         );
@@ -546,7 +549,7 @@ Deno.test("the received states stay bounded: past 1,024, one new state per 15 s 
     for (let n = 1n; n <= 5000n; n++) {
       const latest = rx.t.latestRemote.num;
       const wire = rx.forger.whole(
-        compress(serializeInstruction(envelope(latest, latest + 1n, empty))),
+        compress(serializeInstruction(envelope(latest, latest + 1n, empty)), platform.zlib),
       );
       rx.now += 2;
       if (rx.t.receive(rx.now, wire[0], FORGER_ADDR)) taken++;
@@ -558,7 +561,7 @@ Deno.test("the received states stay bounded: past 1,024, one new state per 15 s 
     rx.now += 15_001;
     const latest = rx.t.latestRemote.num;
     const more = rx.forger.whole(
-      compress(serializeInstruction(envelope(latest, latest + 1n, empty))),
+      compress(serializeInstruction(envelope(latest, latest + 1n, empty)), platform.zlib),
     );
     assert.equal(rx.t.receive(rx.now, more[0], FORGER_ADDR), true);
     tally.report(name, started);

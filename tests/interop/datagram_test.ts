@@ -26,6 +26,7 @@ import { encodeUserMessage } from "../../core/statesync/user_message.ts";
 import { decodeHostMessage } from "../../core/statesync/host_message.ts";
 import { moshMissing } from "../_debian_mosh.ts";
 import { startServer } from "../e2e/_programs.ts";
+import { platform } from "../_platform.ts";
 
 Deno.test({
   name: "Debian's mosh-server accepts our sealed instruction and we open its terminal diff",
@@ -41,7 +42,7 @@ Deno.test({
     ]);
     const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
     try {
-      const codec = new DatagramCodec(Base64Key.parse(server.key));
+      const codec = new DatagramCodec(Base64Key.parse(server.key), platform);
       const diff = encodeUserMessage([
         { resize: { width: 80, height: 24 } },
         { keys: new TextEncoder().encode("ok\r") },
@@ -55,7 +56,11 @@ Deno.test({
         diff,
         chaff: new Uint8Array(5),
       };
-      const fragments = new Fragmenter().makeFragments(inst, encodeInstruction(inst), MTU_IPV4);
+      const fragments = new Fragmenter().makeFragments(
+        inst,
+        encodeInstruction(inst, platform.zlib),
+        MTU_IPV4,
+      );
       let seq = 0n;
       const send = async () => {
         for (const f of fragments) {
@@ -86,7 +91,7 @@ Deno.test({
         const whole = asm.add(f);
         assert.ok(typeof whole !== "string");
         if (!whole) continue;
-        const reply = decodeInstruction(whole);
+        const reply = decodeInstruction(whole, platform.zlib);
         assert.ok(typeof reply !== "string", `instruction dropped: ${reply}`);
         if (reply.ackNum === 1n) ackedOurState = true;
         const host = decodeHostMessage(reply.diff);

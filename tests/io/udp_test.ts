@@ -9,6 +9,7 @@ import { UserStream } from "../../core/statesync/user_stream.ts";
 import { decodeUserMessage } from "../../core/statesync/user_message.ts";
 import { addressKey, monotonicNow, parseAddress, UdpEndpoint } from "../../io/udp.ts";
 import { TextState } from "../sim/text_state.ts";
+import { platform } from "../_platform.ts";
 
 Deno.test("addresses round-trip between Deno and the transport's spelling", () => {
   for (const hostname of ["127.0.0.1", "::1", "fe80::1"]) {
@@ -23,7 +24,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const key = Base64Key.generate();
+    const key = Base64Key.generate(platform);
     const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
     const port = (socket.addr as Deno.NetAddr).port;
     const now = monotonicNow();
@@ -33,6 +34,7 @@ Deno.test({
 
     const serverT = new Transport<TextState, UserStream>({
       key,
+      platform,
       server: true,
       initialState: new TextState(),
       initialRemote: new UserStream(),
@@ -40,6 +42,7 @@ Deno.test({
     });
     const clientT = new Transport<UserStream, TextState>({
       key,
+      platform,
       server: false,
       remote: `127.0.0.1:${port}`,
       initialState: new UserStream(),

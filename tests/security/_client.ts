@@ -11,6 +11,7 @@ import { DatagramCodec, Direction, NO_TIMESTAMP } from "../../core/network/datag
 import { encodeFragment } from "../../core/network/fragment.ts";
 import { encodeInstruction } from "../../core/network/instruction.ts";
 import { encodeUserMessage } from "../../core/statesync/user_message.ts";
+import { platform } from "../_platform.ts";
 
 const now = () => Math.floor(performance.now());
 
@@ -40,6 +41,7 @@ export class TestClient {
     this.socket = udpSocket();
     this.transport = new Transport<UserStream, CompleteTerminal>({
       key: Base64Key.parse(key),
+      platform,
       server: false,
       remote: `127.0.0.1:${port}`,
       initialState: new UserStream(),
@@ -130,8 +132,8 @@ export function firstDatagram(key: string, seq = 0n, newNum = 1n): Uint8Array {
     throwawayNum: 0n,
     diff: encodeUserMessage([{ resize: { width: 80, height: 24 } }]),
     chaff: new Uint8Array(0),
-  });
-  return new DatagramCodec(Base64Key.parse(key)).seal({
+  }, platform.zlib);
+  return new DatagramCodec(Base64Key.parse(key), platform).seal({
     seq,
     direction: Direction.ToServer,
     timestamp: now() & 0x7fff,

@@ -12,6 +12,7 @@ import { DatagramCodec, Direction, NO_TIMESTAMP } from "../../core/network/datag
 import { startServer } from "../e2e/_programs.ts";
 import { Rng } from "../sim/random.ts";
 import { firstDatagram, listen, sleep, TestClient, udpSocket } from "./_client.ts";
+import { platform } from "../_platform.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 const SHELL_ENV = { PS1: "$ ", HISTFILE: "/dev/null", ENV: "" };
@@ -47,7 +48,7 @@ Deno.test({
     const heard = listen(attacker);
     const rng = new Rng(0x5ec);
     try {
-      const stranger = new DatagramCodec(Base64Key.generate());
+      const stranger = new DatagramCodec(Base64Key.generate(platform), platform);
       const forged = Array.from({ length: 100 }, (_, i) =>
         stranger.seal({
           seq: BigInt(1000 + i),
@@ -89,7 +90,7 @@ Deno.test({
       client.type("i=0; while [ $i -lt 25 ]; do echo tick $i; i=$((i+1)); sleep 0.05; done\r");
       await client.waitFor((s) => s.includes("tick 1"), 5000, "the output to start");
       const old = client.sent.slice();
-      const stranger = new DatagramCodec(Base64Key.generate());
+      const stranger = new DatagramCodec(Base64Key.generate(platform), platform);
       for (let round = 0; round < 40 && !client.screen().includes("tick 24"); round++) {
         // Old datagrams of the client's (authentic, but not newer than what the server has),
         // bit-flipped ones, and newer-numbered ones under another key.

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { Base64Key } from "../../core/crypto/key.ts";
 import { MoshServer } from "../../server/server.ts";
+import { platform } from "../_platform.ts";
 
 Deno.test({
   name: "with no client at all, the server ends after its no-client timeout (mosh: 60 s)",
@@ -14,7 +15,7 @@ Deno.test({
     const lines: string[] = [];
     const started = performance.now();
     const server = new MoshServer({
-      key: Base64Key.generate(),
+      key: Base64Key.generate(platform),
       socket,
       family: "inet",
       program: "/bin/true",

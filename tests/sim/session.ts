@@ -12,6 +12,7 @@ import { UserStream } from "../../core/statesync/user_stream.ts";
 import { decodeUserMessage } from "../../core/statesync/user_message.ts";
 import { Rng } from "./random.ts";
 import { TextState } from "./text_state.ts";
+import { withRandom } from "../_platform.ts";
 
 /** One direction of the network. */
 export interface Link {
@@ -109,7 +110,7 @@ export function runSession(s: Scenario): SessionResult {
     initialRemote: new TextState(),
     now: 0,
     sendMinDelay: 1,
-    random,
+    platform: withRandom(random),
   });
   client.setCurrentState(new UserStream().pushResize(80, 24)); // as mosh-client starts
   const server = new Transport<TextState, UserStream>({
@@ -118,7 +119,7 @@ export function runSession(s: Scenario): SessionResult {
     initialState: new TextState(),
     initialRemote: new UserStream(),
     now: 0,
-    random,
+    platform: withRandom(random),
   });
 
   const queue: InFlight[] = [];

@@ -1,7 +1,7 @@
 import { assertEquals } from "../../_assert.ts";
 import assert from "node:assert/strict";
 import { Ocb } from "../../../core/crypto/ocb.ts";
-import { Aes128 } from "../../../core/crypto/aes.ts";
+import { Aes128, type AesBackend } from "../../../io/aes.ts";
 import { hex, toHex } from "../../_hex.ts";
 
 // RFC 7253 Appendix A: K = 000102...0F, AEAD_AES_128_OCB_TAGLEN128, nonces BBAA9988776655443322110x.
@@ -70,20 +70,13 @@ function rfcNonce(last: number): Uint8Array {
   return n;
 }
 
-for (const backend of ["libcrypto", "node:crypto"] as const) {
-  Deno.test(`AES-128 over ${backend} reproduces FIPS-197 Appendix C.1 both ways`, () => {
-    const aes = new Aes128(RFC_KEY, { backend });
-    const out = new Uint8Array(32);
-    aes.encryptBlocks(hex("00112233445566778899aabbccddeeff".repeat(2)), out);
-    assertEquals(toHex(out), "69c4e0d86a7b0430d8cdb78070b4c55a".repeat(2));
-    const back = new Uint8Array(32);
-    aes.decryptBlocks(out, back);
-    assertEquals(toHex(back), "00112233445566778899aabbccddeeff".repeat(2));
-  });
+/** An OCB over io/aes.ts (libcrypto here unless `backend` says otherwise). */
+function ocbOf(key: Uint8Array, backend?: AesBackend): Ocb {
+  return new Ocb(new Aes128(key, { backend }));
 }
 
 Deno.test("OCB seals every AES-128 TAGLEN128 vector of RFC 7253 Appendix A", () => {
-  const ocb = new Ocb(RFC_KEY);
+  const ocb = ocbOf(RFC_KEY);
   for (const [n, a, p, c] of VECTORS) {
     const sealed = ocb.seal(rfcNonce(n), prefix(p), prefix(a));
     assertEquals(toHex(sealed), c.toLowerCase(), `vector N=...${n.toString(16)}`);
@@ -92,8 +85,7 @@ Deno.test("OCB seals every AES-128 TAGLEN128 vector of RFC 7253 Appendix A", () 
 
 Deno.test("libcrypto is in use here, and the node:crypto fallback agrees with it", () => {
   assertEquals(Aes128.defaultBackend, "libcrypto");
-  const slow = new Ocb(RFC_KEY, { backend: "node:crypto" });
-  assertEquals(slow.backend, "node:crypto");
+  const slow = ocbOf(RFC_KEY, "node:crypto");
   for (const [n, a, p, c] of VECTORS) {
     assertEquals(toHex(slow.seal(rfcNonce(n), prefix(p), prefix(a))), c.toLowerCase());
     assertEquals(toHex(slow.open(rfcNonce(n), hex(c), prefix(a))!), toHex(prefix(p)));
@@ -101,7 +93,7 @@ Deno.test("libcrypto is in use here, and the node:crypto fallback agrees with it
 });
 
 Deno.test("OCB opens every RFC 7253 vector back to its plaintext", () => {
-  const ocb = new Ocb(RFC_KEY);
+  const ocb = ocbOf(RFC_KEY);
   for (const [n, a, p, c] of VECTORS) {
     const opened = ocb.open(rfcNonce(n), hex(c), prefix(a));
     assert.ok(opened, `vector N=...${n.toString(16)} failed to open`);
@@ -112,7 +104,7 @@ Deno.test("OCB opens every RFC 7253 vector back to its plaintext", () => {
 Deno.test("OCB passes the iterated test of RFC 7253 Appendix A (TAGLEN 128)", () => {
   const key = new Uint8Array(16);
   key[15] = 128;
-  const ocb = new Ocb(key);
+  const ocb = ocbOf(key);
   const nonce = (i: number) => {
     const n = new Uint8Array(12);
     new DataView(n.buffer).setUint32(8, i);
@@ -136,7 +128,7 @@ Deno.test("OCB passes the iterated test of RFC 7253 Appendix A (TAGLEN 128)", ()
 });
 
 Deno.test("OCB refuses any single flipped bit of nonce, associated data, ciphertext or tag", () => {
-  const ocb = new Ocb(RFC_KEY);
+  const ocb = ocbOf(RFC_KEY);
   const [n, a, p] = VECTORS[13];
   const nonce = rfcNonce(n), ad = prefix(a), pt = prefix(p);
   const sealed = ocb.seal(nonce, pt, ad);
@@ -161,8 +153,8 @@ Deno.test("OCB refuses any single flipped bit of nonce, associated data, ciphert
 });
 
 Deno.test("OCB round-trips every length 0..300 and reuses its cached Ktop correctly", () => {
-  const ocb = new Ocb(hex("2b7e151628aed2a6abf7158809cf4f3c"));
-  const other = new Ocb(hex("2b7e151628aed2a6abf7158809cf4f3c"));
+  const ocb = ocbOf(hex("2b7e151628aed2a6abf7158809cf4f3c"));
+  const other = ocbOf(hex("2b7e151628aed2a6abf7158809cf4f3c"));
   for (let len = 0; len <= 300; len++) {
     const nonce = new Uint8Array(12);
     // Walk nonces across a 64-nonce boundary so both cache hits and misses occur.
@@ -171,17 +163,34 @@ Deno.test("OCB round-trips every length 0..300 and reuses its cached Ktop correc
     const sealed = ocb.seal(nonce, pt);
     assertEquals(sealed.length, len + 16);
     // A fresh instance with a cold cache must agree byte for byte.
-    const fresh = new Ocb(hex("2b7e151628aed2a6abf7158809cf4f3c")).seal(nonce, pt);
+    const fresh = ocbOf(hex("2b7e151628aed2a6abf7158809cf4f3c")).seal(nonce, pt);
     assertEquals(toHex(sealed), toHex(fresh));
     assertEquals(toHex(other.open(nonce, sealed)!), toHex(pt));
   }
 });
 
 Deno.test("OCB sealInto writes after a header without disturbing it", () => {
-  const ocb = new Ocb(RFC_KEY);
+  const ocb = ocbOf(RFC_KEY);
   const nonce = rfcNonce(3);
   const out = new Uint8Array(8 + 8 + 16).fill(0xee);
   ocb.sealInto(nonce, prefix(8), out, 8);
   assertEquals(toHex(out.subarray(0, 8)), "ee".repeat(8));
   assertEquals(toHex(out.subarray(8)), "45dd69f8f5aae72414054cd1f35d82760b2cd00d2f99bfa9");
+});
+
+Deno.test("a destroyed OCB destroys its cipher and refuses to seal or open", () => {
+  const aes = new Aes128(RFC_KEY);
+  let destroyed = 0;
+  const ocb = new Ocb({
+    encryptBlocks: (src, dst) => aes.encryptBlocks(src, dst),
+    decryptBlocks: (src, dst) => aes.decryptBlocks(src, dst),
+    destroy: () => (destroyed++, aes.destroy()),
+  });
+  const nonce = rfcNonce(1);
+  const sealed = ocb.seal(nonce, prefix(8), prefix(8));
+  ocb.destroy();
+  assertEquals(destroyed, 1);
+  assert.throws(() => ocb.seal(nonce, prefix(8)), /destroyed/);
+  assert.throws(() => ocb.open(nonce, sealed, prefix(8)), /destroyed/);
+  ocb.destroy(); // idempotent
 });

@@ -11,6 +11,7 @@ import { decodeInstruction, type Instruction } from "../../../core/network/instr
 import { decodeUserMessage } from "../../../core/statesync/user_message.ts";
 import { decodeHostMessage } from "../../../core/statesync/host_message.ts";
 import { hex } from "../../_hex.ts";
+import { platform } from "../../_platform.ts";
 
 const fixture = JSON.parse(
   Deno.readTextFileSync(new URL("../../fixtures/mosh-1.4.0-session.json", import.meta.url)),
@@ -19,7 +20,7 @@ const fixture = JSON.parse(
 const SHUTDOWN = (1n << 64n) - 1n;
 
 function decodeAll(dir: "c2s" | "s2c") {
-  const codec = new DatagramCodec(Base64Key.parse(fixture.key));
+  const codec = new DatagramCodec(Base64Key.parse(fixture.key), platform);
   const expect = dir === "c2s" ? Direction.ToServer : Direction.ToClient;
   const asm = new FragmentAssembly();
   const seqs: bigint[] = [];
@@ -33,7 +34,7 @@ function decodeAll(dir: "c2s" | "s2c") {
     const whole = asm.add(f);
     assert.ok(typeof whole !== "string", `fragment dropped: ${whole}`);
     if (whole) {
-      const inst = decodeInstruction(whole);
+      const inst = decodeInstruction(whole, platform.zlib);
       assert.ok(typeof inst !== "string", `instruction dropped: ${inst}`);
       instructions.push(inst);
     }

@@ -9,9 +9,10 @@ import {
 } from "../../../core/network/connection.ts";
 import { DatagramCodec, Direction, NO_TIMESTAMP } from "../../../core/network/datagram.ts";
 import { RttEstimator } from "../../../core/network/rtt.ts";
+import { platform } from "../../_platform.ts";
 
 const KEY = Base64Key.parse("AAECAwQFBgcICQoLDA0ODw");
-const codec = new DatagramCodec(KEY);
+const codec = new DatagramCodec(KEY, platform);
 const payload = new Uint8Array([1, 2, 3]);
 
 function fromClient(seq: bigint, timestamp = 100, timestampReply = NO_TIMESTAMP) {
@@ -38,7 +39,7 @@ Deno.test("RTT follows RFC 6298 from mosh's initial 1000/500 ms, with its bounds
 });
 
 Deno.test("a received timestamp is echoed once, advanced by the holding time", () => {
-  const server = new Connection({ key: KEY, server: true, now: 0 });
+  const server = new Connection({ key: KEY, platform, server: true, now: 0 });
   assertEquals(server.send(0, payload), null, "no peer yet");
   server.receive(1000, fromClient(0n, 0xfff0), "c:1");
   const first = opened(server.send(1030, payload)!.data);
@@ -51,13 +52,13 @@ Deno.test("a received timestamp is echoed once, advanced by the holding time", (
 });
 
 Deno.test("the round trip is measured from the echo of our timestamp", () => {
-  const server = new Connection({ key: KEY, server: true, now: 0 });
+  const server = new Connection({ key: KEY, platform, server: true, now: 0 });
   server.receive(70_000, fromClient(0n, 0, 70_000 - 120), "c:1");
   assertEquals(server.rtt.srtt, 120);
 });
 
 Deno.test("the server roams only to the source of the newest authentic datagram", () => {
-  const server = new Connection({ key: KEY, server: true, now: 0 });
+  const server = new Connection({ key: KEY, platform, server: true, now: 0 });
   server.receive(10, fromClient(5n), "a:1");
   assertEquals(server.remoteAddr, "a:1");
   server.receive(20, fromClient(6n), "b:2");
@@ -82,7 +83,7 @@ Deno.test("the server roams only to the source of the newest authentic datagram"
 });
 
 Deno.test("the server detaches after 40 s without hearing the client", () => {
-  const server = new Connection({ key: KEY, server: true, now: 0 });
+  const server = new Connection({ key: KEY, platform, server: true, now: 0 });
   server.receive(1000, fromClient(0n), "a:1");
   assert.ok(server.send(1000 + SERVER_ASSOCIATION_TIMEOUT, payload));
   assert.ok(server.send(1001 + SERVER_ASSOCIATION_TIMEOUT, payload), "the detaching send goes");
@@ -92,7 +93,7 @@ Deno.test("the server detaches after 40 s without hearing the client", () => {
 });
 
 Deno.test("the client hops to a new port after 10 s without a round trip, keeping up to 10", () => {
-  const client = new Connection({ key: KEY, server: false, remote: "s:1", now: 0 });
+  const client = new Connection({ key: KEY, platform, server: false, remote: "s:1", now: 0 });
   assertEquals(client.send(PORT_HOP_INTERVAL, payload)!.socket, 0);
   assertEquals(client.socketId, 0, "not yet: exactly 10 s");
   client.send(PORT_HOP_INTERVAL + 1, payload);
@@ -119,10 +120,13 @@ Deno.test("the client hops to a new port after 10 s without a round trip, keepin
 });
 
 Deno.test("EMSGSIZE drops the datagram size to mosh's 500-byte fallback", () => {
-  const client = new Connection({ key: KEY, server: false, remote: "s:1", now: 0 });
+  const client = new Connection({ key: KEY, platform, server: false, remote: "s:1", now: 0 });
   assertEquals(client.mtu, 1252);
   client.reportSendError("sendto: Message too long", true);
   assertEquals(client.mtu, 500);
   assertEquals(client.sendError, "sendto: Message too long");
-  assertEquals(new Connection({ key: KEY, server: true, family: "inet6", now: 0 }).mtu, 1216);
+  assertEquals(
+    new Connection({ key: KEY, platform, server: true, family: "inet6", now: 0 }).mtu,
+    1216,
+  );
 });

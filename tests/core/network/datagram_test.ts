@@ -11,6 +11,7 @@ import {
   timestampDiff,
 } from "../../../core/network/datagram.ts";
 import { hex, toHex } from "../../_hex.ts";
+import { platform } from "../../_platform.ts";
 
 const KEY = Base64Key.parse("AAECAwQFBgcICQoLDA0ODw");
 
@@ -22,7 +23,7 @@ const APPENDIX_B: [Direction, bigint, string][] = [
 ];
 
 Deno.test("datagrams are laid out as mosh 1.4.0 lays them out (Appendix B vectors)", () => {
-  const codec = new DatagramCodec(KEY);
+  const codec = new DatagramCodec(KEY, platform);
   for (const [direction, seq, wire] of APPENDIX_B) {
     const packet: Packet = {
       seq,
@@ -43,7 +44,7 @@ Deno.test("datagrams are laid out as mosh 1.4.0 lays them out (Appendix B vector
 
 Deno.test("a real mosh 1.4.0 client datagram opens to its documented plaintext", () => {
   // mosh-protocol.md §2.6: the first datagram of a real client, key q3vi06UFY77f7mSJZQ7v7A.
-  const codec = new DatagramCodec(Base64Key.parse("q3vi06UFY77f7mSJZQ7v7A"));
+  const codec = new DatagramCodec(Base64Key.parse("q3vi06UFY77f7mSJZQ7v7A"), platform);
   const wire = hex(
     "000000000000000010438f32313ed985faaa0978d4426d8a174fb2bbe77d84b712b6c705070a3f70" +
       "452cbfab0f2ac60530a784fce55f0546eab1cf6817fbdb3be8a5a7423bd19099cb0cef5f9f1ff99f" +
@@ -62,8 +63,8 @@ Deno.test("a real mosh 1.4.0 client datagram opens to its documented plaintext",
 });
 
 Deno.test("bad datagrams are dropped with their reason, never thrown", () => {
-  const codec = new DatagramCodec(KEY);
-  const other = new DatagramCodec(Base64Key.parse("q3vi06UFY77f7mSJZQ7v7A"));
+  const codec = new DatagramCodec(KEY, platform);
+  const other = new DatagramCodec(Base64Key.parse("q3vi06UFY77f7mSJZQ7v7A"), platform);
   const good = hex(APPENDIX_B[0][2]);
   assertEquals(codec.open(new Uint8Array(0), Direction.ToClient), "short");
   assertEquals(codec.open(good.subarray(0, 23), Direction.ToClient), "short");
@@ -87,7 +88,7 @@ Deno.test("bad datagrams are dropped with their reason, never thrown", () => {
 });
 
 Deno.test("sequence numbers use all 63 bits and the direction bit stays apart", () => {
-  const codec = new DatagramCodec(KEY);
+  const codec = new DatagramCodec(KEY, platform);
   const seq = (1n << 63n) - 1n;
   const wire = codec.seal({
     seq,

@@ -10,6 +10,7 @@ import { UserStream } from "../../../core/statesync/user_stream.ts";
 import { serializeInstruction } from "../../../core/network/instruction.ts";
 import { MAX_INFLATED_BYTES } from "../../../core/network/compressor.ts";
 import { TextState } from "../../sim/text_state.ts";
+import { platform, withRandom } from "../../_platform.ts";
 
 const KEY = Base64Key.fromBytes(new Uint8Array(16).fill(3));
 const zeros = (b: Uint8Array) => b.fill(0); // no chaff: sizes are exact
@@ -43,7 +44,7 @@ function pair(now = 0) {
     initialState: new UserStream(),
     initialRemote: new TextState(),
     now,
-    random: zeros,
+    platform: withRandom(zeros),
   });
   const server = new Transport<TextState, UserStream>({
     key: KEY,
@@ -51,7 +52,7 @@ function pair(now = 0) {
     initialState: new TextState(),
     initialRemote: new UserStream(),
     now,
-    random: zeros,
+    platform: withRandom(zeros),
   });
   return { client, server };
 }
@@ -165,6 +166,7 @@ Deno.test("a malformed diff from an authentic peer is dropped and counted", () =
   const client = pair().client;
   const server = new Transport<TextState, UserStream>({
     key: KEY,
+    platform,
     server: true,
     initialState: new TextState(),
     initialRemote: new UserStream(),
@@ -192,7 +194,7 @@ Deno.test("a key holder's state that does not extend the newest is skipped, not 
     initialState: new UserStream(),
     initialRemote: new TextState(),
     now: 0,
-    random: zeros,
+    platform: withRandom(zeros),
   });
   rogue.setCurrentState(rogue.currentState.pushKeys(enc.encode("xy")));
   rogue.tick(0); // state 1 (lost)

@@ -1,5 +1,6 @@
 /**
- * AES-128 as a raw block function over a native implementation, for OCB to build on.
+ * AES-128 as a raw block function over a native implementation: the {@link BlockCipher} that
+ * the core's OCB is built on (core/crypto/block_cipher.ts).
  *
  * OCB needs the bare block cipher E and its inverse D on many independent blocks at once, and
  * WebCrypto offers neither. Two native sources exist in a Deno process:
@@ -12,32 +13,37 @@
  *   which costs 5-10 µs a call on this class of machine: more than the AES work of a whole
  *   1,400-byte datagram. It is the fallback.
  *
- * Measured on the 2-core CI machine (`deno task bench`): sealing 1,400-byte datagrams runs at
- * several hundred MB/s over libcrypto and a few tens of MB/s over the fallback; see the note on
- * the foundation issue for the figures.
+ * Both are loaded on first use, not when this module is imported (libcrypto by `Deno.dlopen`,
+ * node:crypto by `process.getBuiltinModule`), so a program that never makes a key pays for
+ * neither.
  *
- * Loading a shared library is the one thing in `core/` that touches the system; it reads no
- * file of ours and starts nothing, and a refusal only selects the fallback.
+ * Wiping: {@link Aes128.destroy} frees the libcrypto contexts with `EVP_CIPHER_CTX_free`,
+ * which in OpenSSL 3 clears the AES provider context holding the key schedule
+ * (`OPENSSL_clear_free`) before freeing it. node:crypto offers no wipe: `final()` releases the
+ * native cipher, and its memory is the runtime's to reuse. The key bytes passed in are not
+ * kept by either backend; the caller zeroes its copy.
  *
  * @module
  */
 
-import { createCipheriv, createDecipheriv } from "node:crypto";
-import { bytesEqual } from "../bytes.ts";
+import type * as NodeCrypto from "node:crypto";
+import { BLOCK_BYTES, type BlockCipher, KEY_BYTES } from "../core/crypto/block_cipher.ts";
 
-/** Bytes in one AES block. */
-export const BLOCK_BYTES = 16;
-/** Bytes in an AES-128 key. */
-export const KEY_BYTES = 16;
+export { BLOCK_BYTES, KEY_BYTES };
 
 /** Where the block function comes from. */
 export type AesBackend = "libcrypto" | "node:crypto";
 
-type BlockOp = (src: Uint8Array, dst: Uint8Array) => void;
+/** One direction of a keyed cipher: the block function and how to release it. */
+interface BlockOp {
+  run(src: Uint8Array, dst: Uint8Array): void;
+  free(): void;
+}
 
 interface NodeCipher {
   setAutoPadding(on: boolean): unknown;
   update(data: Uint8Array): Uint8Array;
+  final(): Uint8Array;
 }
 
 // FIPS-197 Appendix C.1, the AES-128 example.
@@ -77,6 +83,10 @@ type LibCrypto = Deno.DynamicLibrary<typeof LIBCRYPTO_SYMBOLS>["symbols"];
 
 let libcrypto: LibCrypto | null | undefined;
 
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 /** libcrypto's symbols, or null when FFI is refused or the library is absent or wrong. */
 function loadLibcrypto(): LibCrypto | null {
   if (libcrypto !== undefined) return libcrypto;
@@ -90,8 +100,10 @@ function loadLibcrypto(): LibCrypto | null {
       // Two blocks: a chaining mode would give a different second block.
       const twice = new Uint8Array(32);
       twice.set(KAT_PLAIN), twice.set(KAT_PLAIN, 16);
-      enc(twice, c);
-      dec(KAT_CIPHER, p);
+      enc.run(twice, c);
+      dec.run(KAT_CIPHER, p);
+      enc.free();
+      dec.free();
       if (
         bytesEqual(c.subarray(0, 16), KAT_CIPHER) && bytesEqual(c.subarray(16), KAT_CIPHER) &&
         bytesEqual(p, KAT_PLAIN)
@@ -106,6 +118,7 @@ function loadLibcrypto(): LibCrypto | null {
   return libcrypto;
 }
 
+/** Frees a libcrypto context that was never destroyed, once its cipher is unreachable. */
 const contexts = new FinalizationRegistry<() => void>((free) => free());
 
 function libcryptoOp(lib: LibCrypto, key: Uint8Array, encrypt: boolean): BlockOp {
@@ -119,36 +132,62 @@ function libcryptoOp(lib: LibCrypto, key: Uint8Array, encrypt: boolean): BlockOp
   lib.EVP_CIPHER_CTX_set_padding(ctx, 0);
   const update = encrypt ? lib.EVP_EncryptUpdate : lib.EVP_DecryptUpdate;
   const outLen = new Uint8Array(4);
-  const op: BlockOp = (src, dst) => {
-    if (update(ctx, dst, outLen, src, src.length) !== 1) {
-      throw new Error("EVP cipher update failed");
-    }
+  let freed = false;
+  const token = {};
+  const free = () => {
+    if (freed) return;
+    freed = true;
+    lib.EVP_CIPHER_CTX_free(ctx);
   };
-  contexts.register(op, () => lib.EVP_CIPHER_CTX_free(ctx));
+  const op: BlockOp = {
+    run(src, dst) {
+      if (update(ctx, dst, outLen, src, src.length) !== 1) {
+        throw new Error("EVP cipher update failed");
+      }
+    },
+    free() {
+      contexts.unregister(token);
+      free();
+    },
+  };
+  contexts.register(op, free, token);
   return op;
 }
 
+let nodeCrypto: typeof NodeCrypto | undefined;
+
 function nodeOp(key: Uint8Array, encrypt: boolean): BlockOp {
+  nodeCrypto ??= process.getBuiltinModule("node:crypto") as typeof NodeCrypto;
   const cipher =
     (encrypt
-      ? createCipheriv("aes-128-ecb", key, null)
-      : createDecipheriv("aes-128-ecb", key, null)) as unknown as NodeCipher;
+      ? nodeCrypto.createCipheriv("aes-128-ecb", key, null)
+      : nodeCrypto.createDecipheriv("aes-128-ecb", key, null)) as unknown as NodeCipher;
   cipher.setAutoPadding(false);
-  return (src, dst) => dst.set(cipher.update(src));
+  return {
+    run: (src, dst) => dst.set(cipher.update(src)),
+    free: () => void cipher.final(),
+  };
 }
+
+const destroyed: BlockOp = {
+  run() {
+    throw new Error("AES-128: this key was destroyed");
+  },
+  free() {},
+};
 
 /**
  * An AES-128 key schedule that encrypts or decrypts any whole number of independent blocks in
  * one native call.
  */
-export class Aes128 {
-  readonly #encrypt: BlockOp;
-  readonly #decrypt: BlockOp;
+export class Aes128 implements BlockCipher {
+  #encrypt: BlockOp;
+  #decrypt: BlockOp;
   /** Which native implementation this instance uses. */
   readonly backend: AesBackend;
 
   /**
-   * @param key 16 bytes
+   * @param key 16 bytes; not kept (the caller may zero it)
    * @param options `backend` forces one implementation (tests compare the two)
    */
   constructor(key: Uint8Array, options: { backend?: AesBackend } = {}) {
@@ -181,11 +220,18 @@ export class Aes128 {
    * @param dst at least as long as `src`; must not overlap it
    */
   encryptBlocks(src: Uint8Array, dst: Uint8Array): void {
-    this.#encrypt(src, dst);
+    this.#encrypt.run(src, dst);
   }
 
   /** Decrypts `src` block by block (ECB) into `dst`; same rules as {@link encryptBlocks}. */
   decryptBlocks(src: Uint8Array, dst: Uint8Array): void {
-    this.#decrypt(src, dst);
+    this.#decrypt.run(src, dst);
+  }
+
+  /** Frees (and so, over libcrypto, wipes) both key schedules; idempotent. */
+  destroy(): void {
+    const ops = [this.#encrypt, this.#decrypt];
+    this.#encrypt = this.#decrypt = destroyed;
+    for (const op of ops) op.free();
   }
 }
