@@ -17,8 +17,8 @@ import {
   getWindowSize,
   O_RDWR,
   open,
+  processGroup,
   setsid,
-  SystemError,
   type WindowSize,
 } from "./libc.ts";
 
@@ -81,21 +81,18 @@ export function detachStdio(): void {
  * Makes this process the leader of a new session and process group, with no controlling
  * terminal, so a hangup of the terminal it was started from does not reach it; returns the
  * session id (this pid). A process started by `Deno.Command` can do this; a process group
- * leader cannot.
+ * leader cannot, which is asked before trying rather than read from errno afterwards (see
+ * io/libc.ts).
  */
 export function newSession(): number {
-  try {
-    return setsid();
-  } catch (e) {
-    if (e instanceof SystemError && e.code === "EPERM") {
-      throw new Error(
-        "Cannot start a new session: this process already leads a process group " +
-          "(start it with Deno.Command, which does not make it one)",
-        { cause: e },
-      );
-    }
-    throw e;
+  const { pid, pgid } = processGroup();
+  if (pid === pgid) {
+    throw new Error(
+      "Cannot start a new session: this process already leads a process group " +
+        "(start it with Deno.Command, which does not make it one)",
+    );
   }
+  return setsid();
 }
 
 /** The current user as the password database knows them. */
