@@ -12,6 +12,7 @@ import { tryWrite, writeAll } from "./output.ts";
 import { type ClientTty, MoshClient } from "../client/client.ts";
 import { loadTermCaps } from "../client/terminfo.ts";
 import { isUtf8Locale, localeCharset, localeVariable } from "../io/daemon.ts";
+import { disableCoreDumps } from "../io/core_dumps.ts";
 
 /**
  * The real terminal on stdin and stdout. When the terminal goes away (its window closed, the
@@ -60,6 +61,12 @@ export function stdioTty(): ClientTty {
 
 /** Runs mosh-client with `args` and returns its exit status. */
 export async function moshClientMain(args: string[]): Promise<number> {
+  try {
+    disableCoreDumps(); // as mosh: no core dump may hold the key
+  } catch (e) {
+    writeAll(Deno.stderr, `mosh-client: ${e instanceof Error ? e.message : e}\n`);
+    return 1;
+  }
   const env = Deno.env.toObject();
   const parsed = parseClientArgs(args, env);
   if ("colors" in parsed) {

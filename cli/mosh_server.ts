@@ -26,6 +26,7 @@ import {
   windowSize,
 } from "../io/daemon.ts";
 import { dup2, O_RDWR, open } from "../io/libc.ts";
+import { disableCoreDumps, setChildCoreLimit } from "../io/core_dumps.ts";
 
 /** The first argument that makes this program the daemon. */
 export const DAEMON_FLAG = "--denomosh-server-daemon";
@@ -43,6 +44,8 @@ interface DaemonConfig {
   networkTimeout: number;
   signalTimeout: number;
   screenDump?: string;
+  /** The user's RLIMIT_CORE soft limit, in decimal, for the shell (ours is 0). */
+  coreLimit: string;
 }
 
 const encoder = new TextEncoder();
@@ -106,7 +109,7 @@ function adoptLocale(
 }
 
 /** `mosh-server new ...`: checks everything, starts the daemon, prints MOSH CONNECT. */
-async function runNew(args: string[]): Promise<number> {
+async function runNew(args: string[], coreLimit: bigint): Promise<number> {
   const env = Deno.env.toObject();
   const parsed = parseServerArgs(args, "mosh-server", env);
   if ("exit" in parsed) {
@@ -165,6 +168,7 @@ async function runNew(args: string[]): Promise<number> {
     networkTimeout: network.seconds,
     signalTimeout: signal.seconds,
     screenDump: env.MOSH_SERVER_SCREEN_DUMP || undefined,
+    coreLimit: coreLimit.toString(),
   };
 
   const self = selfCommand("mosh-server", [DAEMON_FLAG]);
@@ -225,6 +229,7 @@ async function runDaemon(): Promise<number> {
   ]);
   const config: DaemonConfig = JSON.parse(await new Response(Deno.stdin.readable).text());
   const { options } = config;
+  setChildCoreLimit(BigInt(config.coreLimit));
   newSession();
   // Ignore hangups, as mosh does: the ssh session that started us may end at any moment.
   Deno.addSignalListener("SIGHUP", () => {});
@@ -274,8 +279,17 @@ async function runDaemon(): Promise<number> {
 
 /** Runs mosh-server with `args` and returns its exit status. */
 export async function moshServerMain(args: string[]): Promise<number> {
+  // First of all, as mosh: no core dump may hold the key (io/core_dumps.ts). The daemon
+  // inherits 0 from the first process, which hands it the user's limit for the shell.
+  let coreLimit: bigint;
+  try {
+    coreLimit = disableCoreDumps();
+  } catch (e) {
+    writeAll(Deno.stderr, `mosh-server: ${e instanceof Error ? e.message : e}\n`);
+    return 1;
+  }
   if (args[0] === DAEMON_FLAG) return await runDaemon();
-  return await runNew(args);
+  return await runNew(args, coreLimit);
 }
 
 if (import.meta.main) Deno.exit(await moshServerMain(Deno.args));

@@ -1,7 +1,7 @@
 /**
  * The few libc calls that a pseudo-terminal and mosh-server's daemon need and Deno does not
  * offer: posix_openpt and friends, terminal ioctls and attributes, posix_spawn with a new
- * session, waitpid, kill, setsid, dup2 and poll. Each wrapper is typed and throws a
+ * session, waitpid, kill, setsid, dup2, poll and resource limits. Each wrapper is typed and throws a
  * {@link SystemError} carrying errno and its `strerror` text. `daemon.ts` binds the password
  * database and locale lookups the same way, with these helpers.
  *
@@ -100,6 +100,11 @@ const POSIX_SPAWN_SETSID = 0x80;
 /** sizeof(sigset_t) in glibc: 1024 bits, of which the kernel uses the first 64. */
 const SIGSET_BYTES = 128;
 
+/** getrlimit/setrlimit resource: the largest core file (Linux). */
+export const RLIMIT_CORE = 4;
+/** No limit: rlim_t's largest value. */
+export const RLIM_INFINITY = (1n << 64n) - 1n;
+
 const EFD_NONBLOCK = 0o4000;
 const EFD_CLOEXEC = 0o2000000;
 const WNOHANG = 1;
@@ -162,6 +167,8 @@ const LIBC_SYMBOLS = {
     nonblocking: true,
   },
   kill: { parameters: ["i32", "i32"], result: "i32" },
+  getrlimit: { parameters: ["i32", "buffer"], result: "i32" },
+  setrlimit: { parameters: ["i32", "buffer"], result: "i32" },
   setsid: { parameters: [], result: "i32" },
 } as const;
 
@@ -496,6 +503,31 @@ export function setsid(): number {
 export function processGroup(): { pid: number; pgid: number } {
   const l = libc();
   return { pid: l.getpid(), pgid: l.getpgrp() };
+}
+
+/** A resource limit: the soft limit in force and the hard ceiling it may be raised to. */
+export interface ResourceLimit {
+  soft: bigint;
+  hard: bigint;
+}
+
+/** This process's limit on `resource` (getrlimit). */
+export function getResourceLimit(resource: number): ResourceLimit {
+  const buf = new BigUint64Array(new ArrayBuffer(16)); // struct rlimit { rlim_cur, rlim_max }
+  check(libc().getrlimit(resource, new Uint8Array(buf.buffer)), "getrlimit", limitName(resource));
+  return { soft: buf[0], hard: buf[1] };
+}
+
+/** Sets this process's limit on `resource` (setrlimit); children inherit it. */
+export function setResourceLimit(resource: number, limit: ResourceLimit): void {
+  const buf = new BigUint64Array(new ArrayBuffer(16));
+  buf[0] = limit.soft;
+  buf[1] = limit.hard;
+  check(libc().setrlimit(resource, new Uint8Array(buf.buffer)), "setrlimit", limitName(resource));
+}
+
+function limitName(resource: number): string {
+  return resource === RLIMIT_CORE ? "RLIMIT_CORE" : `resource ${resource}`;
 }
 
 // ---- file descriptors ----

@@ -35,6 +35,7 @@
  */
 
 import { setImmediate } from "node:timers";
+import { withChildCoreLimit } from "./core_dumps.ts";
 import {
   close,
   eventfd,
@@ -143,19 +144,22 @@ export class Pty {
       setWindowSize(master, { cols, rows });
       setIutf8(master);
       wake = eventfd();
-      const pid = spawn({
-        file: argv[0],
-        argv: options.argv0 === undefined ? argv : [options.argv0, ...argv.slice(1)],
-        env: options.env,
-        setsid: true,
-        actions: [
-          ...(options.cwd === undefined ? [] : [{ kind: "chdir", path: options.cwd } as const]),
-          { kind: "open", fd: 0, path: slavePath, flags: O_RDWR },
-          { kind: "dup2", from: 0, to: 1 },
-          { kind: "dup2", from: 0, to: 2 },
-          { kind: "closefrom", lowFd: 3 },
-        ],
-      });
+      // The child gets the user's core dump limit back; ours stays 0 (io/core_dumps.ts).
+      const pid = withChildCoreLimit(() =>
+        spawn({
+          file: argv[0],
+          argv: options.argv0 === undefined ? argv : [options.argv0, ...argv.slice(1)],
+          env: options.env,
+          setsid: true,
+          actions: [
+            ...(options.cwd === undefined ? [] : [{ kind: "chdir", path: options.cwd } as const]),
+            { kind: "open", fd: 0, path: slavePath, flags: O_RDWR },
+            { kind: "dup2", from: 0, to: 1 },
+            { kind: "dup2", from: 0, to: 2 },
+            { kind: "closefrom", lowFd: 3 },
+          ],
+        })
+      );
       return new Pty(pid, slavePath, master, wake);
     } catch (e) {
       close(master);
