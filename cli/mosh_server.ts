@@ -272,7 +272,11 @@ async function runDaemon(): Promise<number> {
     log,
     screenDump: config.screenDump,
   });
+  // The transport's cipher holds its own key schedule now; the daemon's copy goes. (The
+  // printed key sent to the first process is a string: it cannot be wiped, only dropped.)
+  key.wipe();
   const code = await server.done;
+  server.transport.destroy();
   console.log("\n[mosh-server is exiting.]");
   return code;
 }

@@ -168,6 +168,9 @@ const LIBC_SYMBOLS = {
   },
   kill: { parameters: ["i32", "i32"], result: "i32" },
   getrlimit: { parameters: ["i32", "buffer"], result: "i32" },
+  getenv: { parameters: ["buffer"], result: "pointer" },
+  strlen: { parameters: ["pointer"], result: "usize" },
+  explicit_bzero: { parameters: ["pointer", "usize"], result: "void" },
   setrlimit: { parameters: ["i32", "buffer"], result: "i32" },
   setsid: { parameters: [], result: "i32" },
 } as const;
@@ -528,6 +531,21 @@ export function setResourceLimit(resource: number, limit: ResourceLimit): void {
 
 function limitName(resource: number): string {
   return resource === RLIMIT_CORE ? "RLIMIT_CORE" : `resource ${resource}`;
+}
+
+// ---- the environment ----
+
+/**
+ * Overwrites the value of the environment variable `name` with NUL bytes where it lies, if it
+ * is set. The variables a program starts with are copied by the kernel to the top of its
+ * stack, and /proc/PID/environ shows that copy to every process of the same user, even after
+ * unsetenv (which only unlinks it from `environ`). Call `Deno.env.delete(name)` right after.
+ * Another thread reading the variable in between would see it empty.
+ */
+export function wipeEnvironmentValue(name: string): void {
+  const l = libc();
+  const value = l.getenv(cString(name, "variable name"));
+  if (value !== null) l.explicit_bzero(value, l.strlen(value));
 }
 
 // ---- file descriptors ----

@@ -28,6 +28,7 @@ import { monotonicNow, UdpEndpoint } from "../io/udp.ts";
 import { Pty } from "../io/pty.ts";
 import { IdleCollector } from "../io/idle_gc.ts";
 import { nativePlatform } from "../io/platform.ts";
+import { writePrivateFile } from "../io/private_file.ts";
 import { setImmediate } from "node:timers";
 import { EchoAckTracker } from "./echo_ack.ts";
 import { UserInput } from "./user_input.ts";
@@ -290,8 +291,7 @@ export class MoshServer {
       clientState: String(this.transport.latestRemote.num),
     };
     try {
-      Deno.writeTextFileSync(`${path}.tmp`, JSON.stringify(dump));
-      Deno.renameSync(`${path}.tmp`, path);
+      writePrivateFile(path, JSON.stringify(dump)); // mode 0600, no symlinks (io/private_file.ts)
     } catch (e) {
       this.#log(`screen dump to ${path} failed: ${e}`);
     }
