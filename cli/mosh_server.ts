@@ -18,6 +18,7 @@ import { LOCALE_VARS } from "./mosh_options.ts";
 import { VERSION } from "./version.ts";
 import { writeAll } from "./output.ts";
 import {
+  chdirError,
   isUtf8Locale,
   localeCharset,
   localeVariable,
@@ -122,12 +123,13 @@ async function runNew(args: string[], coreLimit: bigint): Promise<number> {
 
   const user = userInfo();
   let program: string, argv: string[], preamble = "";
-  const home = env.HOME || user?.home || "/";
+  // mosh's chdir_homedir: HOME, else the password database's home.
+  const home = env.HOME ?? user?.home;
   if (!options.command) {
     const shell = env.SHELL ?? user?.shell ?? "";
     program = shell || "/bin/sh";
     argv = ["-" + program.split("/").pop()];
-    preamble = motd(home);
+    preamble = motd(home ?? "/");
   } else {
     program = options.command[0];
     argv = options.command;
@@ -154,14 +156,20 @@ async function runNew(args: string[], coreLimit: bigint): Promise<number> {
   childEnv.TERM = termFor(options.colors);
   childEnv.NCURSES_NO_UTF8_ACS = "1";
   delete childEnv.STY;
-  childEnv.PWD = home;
+  // As mosh, a home the shell cannot change to does not stop the session: the error shows on
+  // the terminal before anything else (mosh's child prints perror("chdir") there), and the
+  // shell starts in "/".
+  const homeError = home === undefined ? null : chdirError(home);
+  const cwd = home !== undefined && homeError === null ? home : "/";
+  if (homeError !== null) preamble = `chdir: ${homeError}\r\n` + preamble;
+  childEnv.PWD = cwd;
   const size = windowSize(0) ?? { cols: 80, rows: 24 };
   const config: DaemonConfig = {
     options,
     program: located,
     argv,
     env: childEnv,
-    cwd: home,
+    cwd,
     width: size.cols || 80,
     height: size.rows || 24,
     preamble,

@@ -182,6 +182,29 @@ export function isUtf8Locale(env: LocaleEnv): boolean {
   return charset === "UTF-8" || charset === "utf-8";
 }
 
+/**
+ * Why changing directory to `path` fails, in the system's words ("No such file or directory",
+ * "Not a directory", "Permission denied"), or null when it works. It is tried for real: this
+ * process changes to `path` and back (it is the short-lived first mosh-server process, which
+ * runs nothing else meanwhile), so every rule of chdir(2) applies, search permissions included.
+ */
+export function chdirError(path: string): string | null {
+  let previous: string | undefined;
+  try {
+    previous = Deno.cwd();
+  } catch {
+    // Our own directory is gone: nothing to come back to.
+  }
+  try {
+    Deno.chdir(path);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    return /^(.*?) \(os error \d+\)/.exec(message)?.[1] ?? message;
+  }
+  if (previous !== undefined) Deno.chdir(previous);
+  return null;
+}
+
 /** The size of the terminal on `fd` (TIOCGWINSZ); null when `fd` is not a terminal. */
 export function windowSize(fd: number): WindowSize | null {
   return getWindowSize(fd);

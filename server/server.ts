@@ -29,6 +29,7 @@ import { Pty } from "../io/pty.ts";
 import { IdleCollector } from "../io/idle_gc.ts";
 import { nativePlatform } from "../io/platform.ts";
 import { writePrivateFile } from "../io/private_file.ts";
+import { SessionUtmp } from "../io/utmp.ts";
 import { setImmediate } from "node:timers";
 import { EchoAckTracker } from "./echo_ack.ts";
 import { UserInput } from "./user_input.ts";
@@ -100,6 +101,8 @@ export class MoshServer {
   #done: Promise<number>;
   #resolveDone!: (code: number) => void;
   #signalListeners: [Deno.Signal, () => void][] = [];
+  /** The utmp record `who` shows, through libutempter when installed (io/utmp.ts). */
+  readonly #utmp = new SessionUtmp();
 
   constructor(config: ServerConfig) {
     this.#config = config;
@@ -166,6 +169,7 @@ export class MoshServer {
       }
     });
     if (events.length) this.#echo.registerInputFrame(this.transport.latestRemote.num, now);
+    this.#utmp.clientAddress(this.transport.connection.remoteAddr); // utmp: the client roamed
     if (first && !this.transport.sender.shutdownInProgress) this.#startApplication();
     for (const k of keys) this.#pty?.write(k);
     const printable = keys.length > 0 && keys.every((k) => k.every((b) => b >= 0x20 && b !== 0x7f));
@@ -209,6 +213,7 @@ export class MoshServer {
       this.#shutdown();
       return;
     }
+    this.#utmp.start(this.#pty.masterFd); // utmp: the session's record
     this.#pumpPty(this.#pty);
   }
 
@@ -349,6 +354,7 @@ export class MoshServer {
     }
     this.#udp.close();
     const pty = this.#pty;
+    this.#utmp.end(); // utmp: the record goes before the pty
     if (pty) {
       pty.close(); // the application gets SIGHUP, as with mosh
       // Reap it if it goes at once; don't wait for one that ignores the hangup.

@@ -20,6 +20,7 @@ import {
   writeSome,
 } from "../../io/libc.ts";
 import {
+  chdirError,
   isUtf8Locale,
   localeCharset,
   type LocaleEnv,
@@ -264,6 +265,21 @@ Deno.test("a daemon can leave its terminal: a new session, stdio on /dev/null", 
     assert.equal(Number(r.ttyNr), 0, "no controlling terminal");
     assert.match(r.again, /already leads a process group/);
     assert.deepEqual(r.links, ["/dev/null", "/dev/null", "/dev/null"]);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("chdirError says why a directory cannot be entered, and leaves the cwd as it was", () => {
+  const cwd = Deno.cwd();
+  const dir = Deno.makeTempDirSync();
+  try {
+    Deno.writeTextFileSync(`${dir}/file`, "");
+    assert.equal(chdirError(`${dir}/missing`), "No such file or directory");
+    assert.equal(chdirError(`${dir}/file`), "Not a directory");
+    assert.equal(chdirError(""), "No such file or directory");
+    assert.equal(chdirError(dir), null);
+    assert.equal(Deno.cwd(), cwd);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
