@@ -15,6 +15,7 @@ import { checkPortRequest, LOCALE_VARS, parseMoshArgs, shellQuote } from "./mosh
 import { selfCommand } from "./self.ts";
 import { VERSION } from "./version.ts";
 import { writeAll } from "./output.ts";
+import { installUnexpectedErrorHandlers, terminalPolicy } from "./unexpected.ts";
 import { isUtf8Locale, localeCharset, localeVariable } from "../io/daemon.ts";
 
 const out = (text: string) => writeAll(Deno.stdout, text);
@@ -148,6 +149,7 @@ async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string
 
 /** Runs `mosh` with `args` and returns its exit status. */
 export async function moshMain(args: string[], argv0 = "mosh"): Promise<number> {
+  installUnexpectedErrorHandlers("mosh", terminalPolicy("mosh")); // cli/unexpected.ts
   const usage = moshUsage(argv0);
   const parsed = parseMoshArgs(args);
   if ("error" in parsed) {

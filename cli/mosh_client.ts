@@ -18,6 +18,7 @@ import { loadTermCaps } from "../client/terminfo.ts";
 import { isUtf8Locale, localeCharset, localeVariable } from "../io/daemon.ts";
 import { wipeEnvironmentValue } from "../io/libc.ts";
 import { disableCoreDumps } from "../io/core_dumps.ts";
+import { clientPolicy, installUnexpectedErrorHandlers, logNote } from "./unexpected.ts";
 
 /**
  * The real terminal on stdin and stdout. When the terminal goes away (its window closed, the
@@ -133,15 +134,13 @@ export async function moshClientMain(args: string[]): Promise<number> {
   const { options } = parsed;
   const caps = await loadTermCaps(env.TERM);
   let client: MoshClient | undefined;
-  const fail = (e: unknown) => client?.abort(e);
-  globalThis.addEventListener("unhandledrejection", (e) => {
-    e.preventDefault();
-    fail(e.reason);
-  });
-  globalThis.addEventListener("error", (e) => {
-    e.preventDefault();
-    fail(e.error);
-  });
+  let logged: string | null | undefined;
+  // An error that escapes everything ends the session with the terminal restored, and is
+  // logged (cli/unexpected.ts).
+  installUnexpectedErrorHandlers(
+    "mosh-client",
+    clientPolicy(() => client, (path) => (logged = path)),
+  );
   try {
     client = new MoshClient({
       ip: options.ip,
@@ -163,6 +162,7 @@ export async function moshClientMain(args: string[]): Promise<number> {
   const exit = await client.exited;
   client.transport.destroy();
   if (exit.message) tryWrite(Deno.stderr, exit.message);
+  if (logged !== undefined) tryWrite(Deno.stderr, logNote("mosh-client", logged));
   tryWrite(Deno.stdout, "[mosh is exiting.]\n");
   return exit.clean ? 0 : 1;
 }

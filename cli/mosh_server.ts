@@ -28,6 +28,7 @@ import {
 } from "../io/daemon.ts";
 import { dup2, O_RDWR, open } from "../io/libc.ts";
 import { disableCoreDumps, setChildCoreLimit } from "../io/core_dumps.ts";
+import { daemonPolicy, installUnexpectedErrorHandlers, terminalPolicy } from "./unexpected.ts";
 
 /** The first argument that makes this program the daemon. */
 export const DAEMON_FLAG = "--denomosh-server-daemon";
@@ -226,6 +227,9 @@ async function runNew(args: string[], coreLimit: bigint): Promise<number> {
   return 0;
 }
 
+/** The daemon's running server, for the unexpected-error policy. */
+let runningServer: object | undefined;
+
 /** The daemon: binds, answers the first process, detaches, and serves the session. */
 async function runDaemon(): Promise<number> {
   // Only what answering the first process needs is loaded before it is answered: it waits, and
@@ -280,6 +284,7 @@ async function runDaemon(): Promise<number> {
     log,
     screenDump: config.screenDump,
   });
+  runningServer = server;
   // The transport's cipher holds its own key schedule now; the daemon's copy goes. (The
   // printed key sent to the first process is a string: it cannot be wiped, only dropped.)
   key.wipe();
@@ -291,6 +296,12 @@ async function runDaemon(): Promise<number> {
 
 /** Runs mosh-server with `args` and returns its exit status. */
 export async function moshServerMain(args: string[]): Promise<number> {
+  // Errors that escape everything are logged; the daemon keeps its session running
+  // (cli/unexpected.ts).
+  installUnexpectedErrorHandlers(
+    "mosh-server",
+    args[0] === DAEMON_FLAG ? daemonPolicy(() => runningServer) : terminalPolicy("mosh-server"),
+  );
   // First of all, as mosh: no core dump may hold the key (io/core_dumps.ts). The daemon
   // inherits 0 from the first process, which hands it the user's limit for the shell.
   let coreLimit: bigint;
