@@ -26,10 +26,13 @@ export class KeyError extends Error {
 /**
  * A 128-bit session key.
  *
- * Its bytes can be wiped ({@link wipe}) once a cipher has been keyed from them. What cannot be
- * wiped in JavaScript: strings. The printed form ({@link toString}, the `MOSH_KEY` value, a
- * `MOSH CONNECT` line) is an immutable string that lives until the garbage collector reuses its
- * memory, so programs make it as late and drop it as early as they can.
+ * Its bytes can be wiped ({@link wipe}) once a cipher has been keyed from them; {@link bytes}
+ * hands out copies, which their user zeroes (core/network/datagram.ts does, right after keying
+ * its cipher). What cannot be wiped in JavaScript: strings, and what the engine copied on its
+ * own. The printed form ({@link toString}, the `MOSH_KEY` value, a `MOSH CONNECT` line) is an
+ * immutable string that lives until the garbage collector reuses its memory, and so does the
+ * array of sextets {@link parse} builds; programs make the string as late and drop it as early
+ * as they can.
  */
 export class Base64Key {
   readonly #bytes: Uint8Array;
