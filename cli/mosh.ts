@@ -24,6 +24,7 @@ import { fakeProxy, FAMILIES, resolve } from "./fake_proxy.ts";
 import { selfCommand } from "./self.ts";
 import { VERSION } from "./version.ts";
 import { writeAll } from "./output.ts";
+import { installUnexpectedErrorHandlers, terminalPolicy } from "./unexpected.ts";
 import { isUtf8Locale, localeCharset, localeVariable } from "../io/daemon.ts";
 
 const out = (text: string) => writeAll(Deno.stdout, text);
@@ -206,6 +207,7 @@ async function readBootstrap(
 
 /** Runs `mosh` with `args` and returns its exit status. */
 export async function moshMain(args: string[], argv0 = "mosh"): Promise<number> {
+  installUnexpectedErrorHandlers("mosh", terminalPolicy("mosh")); // cli/unexpected.ts
   const usage = moshUsage(argv0);
   const o = parseMoshArgs(args);
   if ("error" in o) {

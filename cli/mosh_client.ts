@@ -1,18 +1,25 @@
 /**
  * `mosh-client`: `MOSH_KEY=KEY mosh-client [-# 'ARGS'] [-v] IP PORT`, or `mosh-client -c`.
  *
- * Reads the key and removes it from the environment, refuses a non-UTF-8 locale, takes the
- * terminal, runs the session, and prints mosh's closing messages after the terminal is back.
+ * Takes the key out of the environment before anything else (and wipes it from the copy that
+ * /proc/PID/environ shows), keeps only the settings it reads, refuses a non-UTF-8 locale, takes
+ * the terminal, runs the session, and prints mosh's closing messages after the terminal is
+ * back. The key's bytes are wiped once the session's cipher is keyed, its schedule when the
+ * session ends (core/crypto/key.ts says what JavaScript cannot wipe).
  *
  * @module
  */
 
-import { parseClientArgs } from "./client_options.ts";
-import { Feature } from "../core/statesync/extensions.ts";
+import { parseClientArgs, type ParsedClientArgs } from "./client_options.ts";
+import { LOCALE_VARS } from "./mosh_options.ts";
 import { tryWrite, writeAll } from "./output.ts";
 import { type ClientSettings, type ClientTty, MoshClient } from "../client/client.ts";
+import { Feature } from "../core/statesync/extensions.ts";
 import { loadTermCaps } from "../client/terminfo.ts";
 import { isUtf8Locale, localeCharset, localeVariable } from "../io/daemon.ts";
+import { wipeEnvironmentValue } from "../io/libc.ts";
+import { disableCoreDumps } from "../io/core_dumps.ts";
+import { clientPolicy, installUnexpectedErrorHandlers, logNote } from "./unexpected.ts";
 
 /**
  * The real terminal on stdin and stdout. When the terminal goes away (its window closed, the
@@ -59,10 +66,50 @@ export function stdioTty(): ClientTty {
   };
 }
 
+/** The environment variables mosh-client reads; it keeps no others. */
+export const CLIENT_ENV_VARS: readonly string[] = [
+  "TERM",
+  ...LOCALE_VARS,
+  "MOSH_ESCAPE_KEY",
+  "MOSH_NO_TERM_INIT",
+  "MOSH_TITLE_NOPREFIX",
+  "MOSH_PREDICTION_DISPLAY",
+  "MOSH_PREDICTION_OVERWRITE",
+  "MOSH_NO_SCROLLBACK",
+];
+
+/**
+ * Removes MOSH_KEY from the process environment (wiping the bytes of its starting copy) and
+ * parses the arguments with it; a function of its own, so that no string of the key stays
+ * referenced from the long-lived frame of {@link moshClientMain}.
+ * @returns the parse, and the settings the client reads
+ */
+export function takeClientEnvironment(args: string[]): {
+  parsed: ParsedClientArgs;
+  env: Record<string, string>;
+} {
+  const key = Deno.env.get("MOSH_KEY");
+  if (key !== undefined) {
+    wipeEnvironmentValue("MOSH_KEY");
+    Deno.env.delete("MOSH_KEY");
+  }
+  const env: Record<string, string> = {};
+  for (const name of CLIENT_ENV_VARS) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  return { parsed: parseClientArgs(args, { ...env, MOSH_KEY: key }), env };
+}
+
 /** Runs mosh-client with `args` and returns its exit status. */
 export async function moshClientMain(args: string[]): Promise<number> {
-  const env = Deno.env.toObject();
-  const parsed = parseClientArgs(args, env);
+  const { parsed, env } = takeClientEnvironment(args);
+  try {
+    disableCoreDumps(); // as mosh: no core dump may hold the key
+  } catch (e) {
+    writeAll(Deno.stderr, `mosh-client: ${e instanceof Error ? e.message : e}\n`);
+    return 1;
+  }
   if ("colors" in parsed) {
     const caps = await loadTermCaps(env.TERM);
     writeAll(Deno.stdout, `${caps.colors}\n`);
@@ -73,7 +120,6 @@ export async function moshClientMain(args: string[]): Promise<number> {
     writeAll(Deno.stderr, parsed.stderr);
     return parsed.exit;
   }
-  Deno.env.delete("MOSH_KEY");
   if (!isUtf8Locale(env)) {
     const v = localeVariable(env);
     writeAll(
@@ -89,7 +135,7 @@ export async function moshClientMain(args: string[]): Promise<number> {
   }
   const { options } = parsed;
   const caps = await loadTermCaps(env.TERM);
-  // What the session needs of the environment; the rest (it held MOSH_KEY) is not kept.
+  // What the session needs of the environment (the rest, MOSH_KEY's, is not kept).
   const settings: ClientSettings = {
     escapeKey: env.MOSH_ESCAPE_KEY,
     termInit: env.MOSH_NO_TERM_INIT === undefined,
@@ -100,15 +146,13 @@ export async function moshClientMain(args: string[]): Promise<number> {
     ...(env.MOSH_NO_SCROLLBACK !== undefined && { features: Feature.notice }),
   };
   let client: MoshClient | undefined;
-  const fail = (e: unknown) => client?.abort(e);
-  globalThis.addEventListener("unhandledrejection", (e) => {
-    e.preventDefault();
-    fail(e.reason);
-  });
-  globalThis.addEventListener("error", (e) => {
-    e.preventDefault();
-    fail(e.error);
-  });
+  let logged: string | null | undefined;
+  // An error that escapes everything ends the session with the terminal restored, and is
+  // logged (cli/unexpected.ts).
+  installUnexpectedErrorHandlers(
+    "mosh-client",
+    clientPolicy(() => client, (path) => (logged = path)),
+  );
   try {
     client = new MoshClient({
       ip: options.ip,
@@ -122,9 +166,13 @@ export async function moshClientMain(args: string[]): Promise<number> {
     writeAll(Deno.stderr, `Error: ${e instanceof Error ? e.message : e}\n`);
     writeAll(Deno.stdout, "[mosh is exiting.]\n");
     return 1;
+  } finally {
+    options.key.wipe(); // the transport's cipher holds its own schedule now
   }
   const exit = await client.exited;
+  client.session.transport.destroy();
   if (exit.message) tryWrite(Deno.stderr, exit.message);
+  if (logged !== undefined) tryWrite(Deno.stderr, logNote("mosh-client", logged));
   tryWrite(Deno.stdout, "[mosh is exiting.]\n");
   return exit.clean ? 0 : 1;
 }

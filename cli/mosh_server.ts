@@ -20,6 +20,7 @@ import { LOCALE_VARS } from "./mosh_options.ts";
 import { printConnect } from "./connect_message.ts";
 import { writeAll } from "./output.ts";
 import {
+  chdirError,
   isUtf8Locale,
   localeCharset,
   localeVariable,
@@ -28,6 +29,13 @@ import {
   windowSize,
 } from "../io/daemon.ts";
 import { dup2, O_RDWR, open } from "../io/libc.ts";
+import { disableCoreDumps, setChildCoreLimit } from "../io/core_dumps.ts";
+import {
+  daemonPolicy,
+  type FaultTarget,
+  installUnexpectedErrorHandlers,
+  terminalPolicy,
+} from "./unexpected.ts";
 
 /** The first argument that makes this program the daemon. */
 export const DAEMON_FLAG = "--denomosh-server-daemon";
@@ -45,6 +53,8 @@ interface DaemonConfig {
   networkTimeout: number;
   signalTimeout: number;
   screenDump?: string;
+  /** The user's RLIMIT_CORE soft limit, in decimal, for the shell (ours is 0). */
+  coreLimit: string;
 }
 
 const encoder = new TextEncoder();
@@ -122,7 +132,7 @@ async function detachedSessionsNotice(): Promise<string | null> {
 }
 
 /** `mosh-server new ...`: checks everything, starts the daemon, prints MOSH CONNECT. */
-async function runNew(args: string[]): Promise<number> {
+async function runNew(args: string[], coreLimit: bigint): Promise<number> {
   const env = Deno.env.toObject();
   const parsed = parseServerArgs(args, "mosh-server", env);
   if ("exit" in parsed) {
@@ -135,12 +145,13 @@ async function runNew(args: string[]): Promise<number> {
 
   const user = userInfo();
   let program: string, argv: string[], preamble = "";
-  const home = env.HOME || user?.home || "/";
+  // mosh's chdir_homedir: HOME, else the password database's home.
+  const home = env.HOME ?? user?.home;
   if (!options.command) {
     const shell = env.SHELL ?? user?.shell ?? "";
     program = shell || "/bin/sh";
     argv = ["-" + program.split("/").pop()];
-    preamble = motd(home);
+    preamble = motd(home ?? "/");
   } else {
     program = options.command[0];
     argv = options.command;
@@ -170,20 +181,27 @@ async function runNew(args: string[]): Promise<number> {
   childEnv.TERM = termFor(options.colors);
   childEnv.NCURSES_NO_UTF8_ACS = "1";
   delete childEnv.STY;
-  childEnv.PWD = home;
+  // As mosh, a home the shell cannot change to does not stop the session: the error shows on
+  // the terminal before anything else (mosh's child prints perror("chdir") there), and the
+  // shell starts in "/".
+  const homeError = home === undefined ? null : chdirError(home);
+  const cwd = home !== undefined && homeError === null ? home : "/";
+  if (homeError !== null) preamble = `chdir: ${homeError}\r\n` + preamble;
+  childEnv.PWD = cwd;
   const size = windowSize(0) ?? { cols: 80, rows: 24 };
   const config: DaemonConfig = {
     options,
     program: located,
     argv,
     env: childEnv,
-    cwd: home,
+    cwd,
     width: size.cols || 80,
     height: size.rows || 24,
     preamble,
     networkTimeout: network.seconds,
     signalTimeout: signal.seconds,
     screenDump: env.MOSH_SERVER_SCREEN_DUMP || undefined,
+    coreLimit: coreLimit.toString(),
   };
 
   const self = selfCommand("mosh-server", [DAEMON_FLAG]);
@@ -224,6 +242,9 @@ async function runNew(args: string[]): Promise<number> {
   return 0;
 }
 
+/** The daemon's running server, for the unexpected-error policy. */
+let runningServer: FaultTarget | undefined;
+
 /** The daemon: binds, answers the first process, detaches, and serves the session. */
 async function runDaemon(): Promise<number> {
   // Only what answering the first process needs is loaded before it is answered: it waits, and
@@ -235,6 +256,7 @@ async function runDaemon(): Promise<number> {
   ]);
   const config: DaemonConfig = JSON.parse(await new Response(Deno.stdin.readable).text());
   const { options } = config;
+  setChildCoreLimit(BigInt(config.coreLimit));
   newSession();
   // Ignore hangups, as mosh does: the ssh session that started us may end at any moment.
   Deno.addSignalListener("SIGHUP", () => {});
@@ -279,6 +301,11 @@ async function runDaemon(): Promise<number> {
     screenDump: config.screenDump,
     historyLimit: options.scrollback,
   });
+  runningServer = server;
+  // The transport's cipher holds its own key schedule now; the daemon's copy goes. (The
+  // printed key sent to the first process is a string: it cannot be wiped, only dropped.)
+  key.wipe();
+
   // Reattach (`mosh-server attach`): the session answers on its socket in the user's directory.
   // Without one (no writable directory, a bad mode), the session runs on, unattachable.
   const { startControl } = await import("../server/control.ts");
@@ -298,17 +325,33 @@ async function runDaemon(): Promise<number> {
   }
   const code = await server.done;
   await control?.close();
+  server.session.transport.destroy();
   console.log("\n[mosh-server is exiting.]");
   return code;
 }
 
 /** Runs mosh-server with `args` and returns its exit status. */
 export async function moshServerMain(args: string[]): Promise<number> {
+  // Errors that escape everything are logged; the daemon keeps its session running
+  // (cli/unexpected.ts).
+  installUnexpectedErrorHandlers(
+    "mosh-server",
+    args[0] === DAEMON_FLAG ? daemonPolicy(() => runningServer) : terminalPolicy("mosh-server"),
+  );
+  // First of all, as mosh: no core dump may hold the key (io/core_dumps.ts). The daemon
+  // inherits 0 from the first process, which hands it the user's limit for the shell.
+  let coreLimit: bigint;
+  try {
+    coreLimit = disableCoreDumps();
+  } catch (e) {
+    writeAll(Deno.stderr, `mosh-server: ${e instanceof Error ? e.message : e}\n`);
+    return 1;
+  }
   if (args[0] === DAEMON_FLAG) return await runDaemon();
   if (args[0] === "list" || args[0] === "attach") {
     return await (await import("./session_command.ts")).sessionCommandMain(args);
   }
-  return await runNew(args);
+  return await runNew(args, coreLimit);
 }
 
 if (import.meta.main) Deno.exit(await moshServerMain(Deno.args));

@@ -9,6 +9,11 @@
  * command. As in mosh an unknown option only prints the usage; unlike mosh, a malformed
  * `-l` (no `=`) is refused, since putenv would silently ignore it.
  *
+ * The first word picks a subcommand from a table (only `new` today); any other first word is
+ * mosh 1.4.0's legacy `mosh-server [IP [PORT]]` form, so `mosh-server list` means "bind to the
+ * address `list`", which server/bind.ts refuses at once in mosh's words before binding any
+ * interface, exactly as Debian's mosh-server does (tests/e2e/server_operands_test.ts).
+ *
  * @module
  */
 
@@ -88,8 +93,103 @@ export function sshLocalIp(sshConnection: string | undefined): { ip?: string; wa
   return { ip: /^::ffff:/i.test(ip) && ip.length > 7 ? ip.slice(7) : ip };
 }
 
+/** Everything after the subcommand, before `--`, and what the parse so far decided. */
+interface SubcommandInput {
+  /** The words after the subcommand's name (or all of them for the legacy form). */
+  words: string[];
+  argv0: string;
+  usage: string;
+  env: Record<string, string | undefined>;
+  options: ServerOptions;
+  warnings: string[];
+}
+
+/** A subcommand's parser: the port range text to check, or the text to exit with. */
+type SubcommandParser = (
+  input: SubcommandInput,
+) => { port?: string } | { exit: number; stdout: string; stderr: string };
+
 /**
- * Parses mosh-server's arguments (without argv[0]).
+ * `new [-s] [-v] [-i LOCALADDR] [-p PORT[:PORT2]] [-c COLORS] [-l NAME=VALUE]`, parsed as
+ * mosh's getopt("@:i:p:c:svl:") over the words from "new" on: clustered flags, attached or
+ * separate arguments, parsing stops at the first operand (which is ignored, as in mosh), an
+ * unknown option or a missing argument prints getopt's message (named "new", getopt's argv[0]
+ * there) and the usage, and does not stop the server.
+ */
+function parseNew({ words, argv0, usage, env, options, warnings }: SubcommandInput) {
+  let port: string | undefined;
+  const fail = (message: string) => ({ exit: 1, stdout: "", stderr: `${message}\n${usage}` });
+  for (let i = 0; i < words.length; i++) {
+    const a = words[i];
+    if (a === "--") break;
+    if (!a.startsWith("-") || a === "-") break; // getopt stops at the first operand
+    if (a.startsWith("--scrollback")) {
+      // Ours: `--scrollback=N`, the lines of history kept (native scrollback, reattach).
+      const m = /^--scrollback=(\d{1,7})$/.exec(a);
+      if (!m) return fail(`${argv0}: Bad scrollback (${a}): expected --scrollback=LINES`);
+      options.scrollback = Number(m[1]);
+      continue;
+    }
+    for (let j = 1; j < a.length; j++) {
+      const flag = a[j];
+      if ("@ipcl".includes(flag)) {
+        let value = a.slice(j + 1);
+        if (value === "") {
+          if (i + 1 >= words.length) {
+            warnings.push(`new: option requires an argument -- '${flag}'`, usage.trimEnd());
+            break;
+          }
+          value = words[++i];
+        }
+        if (flag === "i") options.ip = value;
+        if (flag === "p") port = value;
+        if (flag === "l") {
+          if (!value.includes("=")) {
+            return fail(`${argv0}: Bad locale setting (${value}): expected NAME=VALUE`);
+          }
+          options.locale.push(value);
+        }
+        if (flag === "c") {
+          const n = strtol(value);
+          if (n.rest !== "" || !Number.isSafeInteger(n.value)) {
+            return fail(`${argv0}: Bad number of colors (${value})`);
+          }
+          options.colors = n.value;
+        }
+        break;
+      } else if (flag === "s") {
+        const s = sshLocalIp(env.SSH_CONNECTION);
+        options.ip = s.ip;
+        if (s.warning) warnings.push(s.warning);
+      } else if (flag === "v") {
+        options.verbose++;
+      } else {
+        warnings.push(`new: invalid option -- '${flag}'`, usage.trimEnd());
+      }
+    }
+  }
+  return { port };
+}
+
+/**
+ * mosh 1.4.0's legacy form for old wrapper scripts: no words, `IP`, or `IP PORT`; more is an
+ * error. Any other first word (`list`, `-x`) is taken as the IP, as mosh does: binding then
+ * refuses it as not numeric (server/bind.ts) and the server starts on any interface.
+ */
+function parseLegacy({ words, usage, options }: SubcommandInput) {
+  if (words.length > 2) return { exit: 1, stdout: "", stderr: usage };
+  if (words.length >= 1) options.ip = words[0];
+  return { port: words[1] };
+}
+
+/**
+ * The subcommands, by the first word. Later ones (`list`, `attach`) go here; a first word not
+ * in this table is the legacy form.
+ */
+const SUBCOMMANDS: Record<string, SubcommandParser> = { new: parseNew };
+
+/**
+ * Parses mosh-server's arguments (without argv[0]), with mosh 1.4.0's messages.
  * @param env the environment (for `-s`)
  */
 export function parseServerArgs(
@@ -119,71 +219,21 @@ export function parseServerArgs(
     command,
   };
   const warnings: string[] = [];
-  let port: string | undefined;
-  const fail = (message: string) => ({ exit: 1, stdout: "", stderr: `${message}\n${usage}` });
-  if (opts.length >= 1 && opts[0] === "new") {
-    // getopt("@:i:p:c:svl:"): clustered flags, attached or separate arguments.
-    for (let i = 1; i < opts.length; i++) {
-      const a = opts[i];
-      if (a === "--") break;
-      if (!a.startsWith("-") || a === "-") break; // getopt stops at the first operand
-      if (a.startsWith("--scrollback")) {
-        // Ours: `--scrollback=N`, the lines of history kept (native scrollback, reattach).
-        const m = /^--scrollback=(\d{1,7})$/.exec(a);
-        if (!m) return fail(`${argv0}: Bad scrollback (${a}): expected --scrollback=LINES`);
-        options.scrollback = Number(m[1]);
-        continue;
-      }
-      for (let j = 1; j < a.length; j++) {
-        const flag = a[j];
-        if ("@ipcl".includes(flag)) {
-          let value = a.slice(j + 1);
-          if (value === "") {
-            if (i + 1 >= opts.length) {
-              warnings.push(`${argv0}: option requires an argument -- '${flag}'`, usage.trimEnd());
-              break;
-            }
-            value = opts[++i];
-          }
-          if (flag === "i") options.ip = value;
-          if (flag === "p") port = value;
-          if (flag === "l") {
-            if (!value.includes("=")) {
-              return fail(`${argv0}: Bad locale setting (${value}): expected NAME=VALUE`);
-            }
-            options.locale.push(value);
-          }
-          if (flag === "c") {
-            const n = strtol(value);
-            if (n.rest !== "" || !Number.isSafeInteger(n.value)) {
-              return fail(`${argv0}: Bad number of colors (${value})`);
-            }
-            options.colors = n.value;
-          }
-          break;
-        } else if (flag === "s") {
-          const s = sshLocalIp(env.SSH_CONNECTION);
-          options.ip = s.ip;
-          if (s.warning) warnings.push(s.warning);
-        } else if (flag === "v") {
-          options.verbose++;
-        } else {
-          warnings.push(`${argv0}: invalid option -- '${flag}'`, usage.trimEnd());
-        }
-      }
-    }
-  } else if (opts.length === 1) {
-    options.ip = opts[0];
-  } else if (opts.length === 2) {
-    options.ip = opts[0];
-    port = opts[1];
-  } else if (opts.length > 2) {
-    return { exit: 1, stdout: "", stderr: usage };
-  }
-  if (port !== undefined) {
-    const range = parsePortRange(port);
+  const sub = Object.hasOwn(SUBCOMMANDS, opts[0] ?? "") ? SUBCOMMANDS[opts[0]] : undefined;
+  const input = { argv0, usage, env, options, warnings };
+  const parsed = sub ? sub({ ...input, words: opts.slice(1) }) : parseLegacy({
+    ...input,
+    words: opts,
+  });
+  if ("exit" in parsed) return parsed;
+  if (parsed.port !== undefined) {
+    const range = parsePortRange(parsed.port);
     if (typeof range === "string") {
-      return fail(`${range}\n${argv0}: Bad UDP port range (${port})`);
+      return {
+        exit: 1,
+        stdout: "",
+        stderr: `${range}\n${argv0}: Bad UDP port range (${parsed.port})\n${usage}`,
+      };
     }
     options.ports = range;
   }

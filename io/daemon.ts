@@ -17,8 +17,8 @@ import {
   getWindowSize,
   O_RDWR,
   open,
+  processGroup,
   setsid,
-  SystemError,
   type WindowSize,
 } from "./libc.ts";
 
@@ -81,21 +81,18 @@ export function detachStdio(): void {
  * Makes this process the leader of a new session and process group, with no controlling
  * terminal, so a hangup of the terminal it was started from does not reach it; returns the
  * session id (this pid). A process started by `Deno.Command` can do this; a process group
- * leader cannot.
+ * leader cannot, which is asked before trying rather than read from errno afterwards (see
+ * io/libc.ts).
  */
 export function newSession(): number {
-  try {
-    return setsid();
-  } catch (e) {
-    if (e instanceof SystemError && e.code === "EPERM") {
-      throw new Error(
-        "Cannot start a new session: this process already leads a process group " +
-          "(start it with Deno.Command, which does not make it one)",
-        { cause: e },
-      );
-    }
-    throw e;
+  const { pid, pgid } = processGroup();
+  if (pid === pgid) {
+    throw new Error(
+      "Cannot start a new session: this process already leads a process group " +
+        "(start it with Deno.Command, which does not make it one)",
+    );
   }
+  return setsid();
 }
 
 /** The current user as the password database knows them. */
@@ -183,6 +180,29 @@ export function localeCharset(env: LocaleEnv): string | null {
 export function isUtf8Locale(env: LocaleEnv): boolean {
   const charset = localeCharset(env);
   return charset === "UTF-8" || charset === "utf-8";
+}
+
+/**
+ * Why changing directory to `path` fails, in the system's words ("No such file or directory",
+ * "Not a directory", "Permission denied"), or null when it works. It is tried for real: this
+ * process changes to `path` and back (it is the short-lived first mosh-server process, which
+ * runs nothing else meanwhile), so every rule of chdir(2) applies, search permissions included.
+ */
+export function chdirError(path: string): string | null {
+  let previous: string | undefined;
+  try {
+    previous = Deno.cwd();
+  } catch {
+    // Our own directory is gone: nothing to come back to.
+  }
+  try {
+    Deno.chdir(path);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    return /^(.*?) \(os error \d+\)/.exec(message)?.[1] ?? message;
+  }
+  if (previous !== undefined) Deno.chdir(previous);
+  return null;
 }
 
 /** The size of the terminal on `fd` (TIOCGWINSZ); null when `fd` is not a terminal. */

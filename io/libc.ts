@@ -1,7 +1,7 @@
 /**
  * The few libc calls that a pseudo-terminal and mosh-server's daemon need and Deno does not
  * offer: posix_openpt and friends, terminal ioctls and attributes, posix_spawn with a new
- * session, waitpid, kill, setsid, dup2 and poll. Each wrapper is typed and throws a
+ * session, waitpid, kill, setsid, dup2, poll and resource limits. Each wrapper is typed and throws a
  * {@link SystemError} carrying errno and its `strerror` text. `daemon.ts` binds the password
  * database and locale lookups the same way, with these helpers.
  *
@@ -10,10 +10,22 @@
  * FinalizationRegistry. Structures are plain byte buffers laid out as glibc on 64-bit Linux
  * (x86_64 and aarch64 agree on every layout used here); sizes and offsets are named below.
  *
- * errno is thread-local. Synchronous FFI calls run on the JavaScript thread, so reading errno
- * right after one is sound. Calls declared `nonblocking` run on a worker thread whose errno
- * we cannot see: only `poll` and `waitpid` are, and their callers learn the cause some other
- * way (they retry or ask again synchronously).
+ * **errno decides nothing.** Reading errno takes a second FFI call (`__errno_location`) after
+ * the one that failed, and between the two the runtime may run code of its own on the same
+ * thread (its allocator, the garbage collector, signal bookkeeping) that sets errno again: a
+ * busy machine showed `ioctl(TIOCGWINSZ)` on /dev/null "failing with ENOENT" instead of ENOTTY
+ * about once in 30 starts. Calls declared `nonblocking` run on a worker thread whose errno we
+ * cannot see at all. So every decision here is taken from a return value alone:
+ *
+ * - ask first where a question exists: `isatty` before TIOCGWINSZ, `getpgrp` before setsid;
+ * - after a non-blocking read or write returns -1, a `poll` with timeout 0 on the same fd
+ *   says what the state is (nothing ready, hung up, or an error) in its `revents`;
+ * - prefer functions that return their error code: posix_spawn and its helpers,
+ *   `ptsname_r`, `getpwuid_r`.
+ *
+ * errno is still read, but only to word the message of a {@link SystemError} (so the text can,
+ * rarely, name the wrong cause); no code may branch on `SystemError.errno` or `.code` of an
+ * error built that way, only on errors from functions that return their code.
  *
  * Every function here needs `--allow-ffi`.
  *
@@ -29,12 +41,16 @@ export const O_CLOEXEC = 0o2000000;
 /** poll(2) event bits. */
 export const POLLIN = 0x1;
 export const POLLOUT = 0x4;
+const POLLERR = 0x8;
+const POLLHUP = 0x10;
+const POLLNVAL = 0x20;
 
-/** errno values tested for (Linux generic numbering). */
-const EINTR = 4;
-export const EIO = 5;
-const EAGAIN = 11;
-const ENOTTY = 25;
+/** {@link readSome} and {@link writeSome}: nothing can be read or written now. */
+export const NOT_READY = -1;
+/** {@link writeSome}: the other side has hung up (a pty whose slave no process holds). */
+export const HUNG_UP = -2;
+/** Times a read or write is tried again while poll says the fd is ready but the call fails. */
+const READY_RETRIES = 3;
 
 /** errno names by number, from 1 (Linux generic numbering). */
 const ERRNO_NAMES = (
@@ -83,6 +99,11 @@ const POSIX_SPAWN_SETSIGMASK = 0x08;
 const POSIX_SPAWN_SETSID = 0x80;
 /** sizeof(sigset_t) in glibc: 1024 bits, of which the kernel uses the first 64. */
 const SIGSET_BYTES = 128;
+
+/** getrlimit/setrlimit resource: the largest core file (Linux). */
+export const RLIMIT_CORE = 4;
+/** No limit: rlim_t's largest value. */
+export const RLIM_INFINITY = (1n << 64n) - 1n;
 
 const EFD_NONBLOCK = 0o4000;
 const EFD_CLOEXEC = 0o2000000;
@@ -134,6 +155,10 @@ const LIBC_SYMBOLS = {
   dup2: { parameters: ["i32", "i32"], result: "i32" },
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
+  poll_now: { name: "poll", parameters: ["buffer", "u64", "i32"], result: "i32" },
+  isatty: { parameters: ["i32"], result: "i32" },
+  getpid: { parameters: [], result: "i32" },
+  getpgrp: { parameters: [], result: "i32" },
   waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32" },
   waitpid_blocking: {
     name: "waitpid",
@@ -142,6 +167,11 @@ const LIBC_SYMBOLS = {
     nonblocking: true,
   },
   kill: { parameters: ["i32", "i32"], result: "i32" },
+  getrlimit: { parameters: ["i32", "buffer"], result: "i32" },
+  getenv: { parameters: ["buffer"], result: "pointer" },
+  strlen: { parameters: ["pointer"], result: "usize" },
+  explicit_bzero: { parameters: ["pointer", "usize"], result: "void" },
+  setrlimit: { parameters: ["i32", "buffer"], result: "i32" },
   setsid: { parameters: [], result: "i32" },
 } as const;
 
@@ -178,7 +208,10 @@ export class SystemError extends Error {
   }
 }
 
-/** The calling thread's errno; meaningful right after a synchronous call that failed. */
+/**
+ * The calling thread's errno, for the text of an error message only: it may already have been
+ * overwritten by the runtime since the call that failed (see the module doc).
+ */
 export function errno(): number {
   return new Deno.UnsafePointerView(libc().__errno_location()!).getInt32();
 }
@@ -188,7 +221,10 @@ function errnoText(n: number): string {
   return p === null ? `error ${n}` : Deno.UnsafePointerView.getCString(p);
 }
 
-/** Throws the current errno as a SystemError when `result` is -1, else returns it. */
+/**
+ * Throws a SystemError when `result` is -1, else returns it. The decision is the -1 alone;
+ * errno only words the message.
+ */
 export function check(result: number, syscall: string, subject?: string | number): number {
   if (result === -1) throw new SystemError(syscall, errno(), subject?.toString());
   return result;
@@ -270,14 +306,20 @@ export function setWindowSize(fd: number, size: WindowSize): void {
   check(libc().ioctl(fd, BigInt(TIOCSWINSZ), ws), "ioctl(TIOCSWINSZ)", `fd ${fd}`);
 }
 
-/** A terminal's size (TIOCGWINSZ), or null when `fd` is not a terminal. */
+/** Whether `fd` is an open terminal (isatty). */
+export function isTerminal(fd: number): boolean {
+  return libc().isatty(fd) === 1;
+}
+
+/**
+ * A terminal's size (TIOCGWINSZ), or null when `fd` is not a terminal (asked of isatty first,
+ * not read from errno after the ioctl: see the module doc).
+ * @throws SystemError when `fd` is a terminal and the ioctl fails anyway
+ */
 export function getWindowSize(fd: number): WindowSize | null {
+  if (!isTerminal(fd)) return null;
   const ws = fixedBytes(WINSIZE_BYTES);
-  if (libc().ioctl(fd, BigInt(TIOCGWINSZ), ws) === -1) {
-    const e = errno();
-    if (e === ENOTTY) return null;
-    throw new SystemError("ioctl(TIOCGWINSZ)", e, `fd ${fd}`);
-  }
+  check(libc().ioctl(fd, BigInt(TIOCGWINSZ), ws), "ioctl(TIOCGWINSZ)", `fd ${fd}`);
   const [rows, cols] = new Uint16Array(ws.buffer);
   return { cols, rows };
 }
@@ -425,16 +467,15 @@ function decodeWaitStatus(status: number): ExitStatus {
   return low === 0 ? { code: (status >> 8) & 0xff, signal: null } : { code: null, signal: low };
 }
 
-/** Reaps `pid` if it has ended (waitpid WNOHANG); null while it runs. */
+/**
+ * Reaps `pid` if it has ended (waitpid WNOHANG); null while it runs. WNOHANG never sleeps, so
+ * it cannot be interrupted: -1 means `pid` is not a child to wait for (already reaped, or
+ * never ours), and throws.
+ */
 export function tryWaitPid(pid: number): ExitStatus | null {
   const status = new Int32Array(new ArrayBuffer(4));
-  for (;;) {
-    const r = libc().waitpid(pid, status, WNOHANG);
-    if (r === pid) return decodeWaitStatus(status[0]);
-    if (r === 0) return null;
-    const e = errno();
-    if (e !== EINTR) throw new SystemError("waitpid", e, `pid ${pid}`);
-  }
+  const r = check(libc().waitpid(pid, status, WNOHANG), "waitpid", `pid ${pid}`);
+  return r === pid ? decodeWaitStatus(status[0]) : null;
 }
 
 /**
@@ -461,6 +502,52 @@ export function setsid(): number {
   return check(libc().setsid(), "setsid");
 }
 
+/** This process's id and its process group's (neither call can fail). */
+export function processGroup(): { pid: number; pgid: number } {
+  const l = libc();
+  return { pid: l.getpid(), pgid: l.getpgrp() };
+}
+
+/** A resource limit: the soft limit in force and the hard ceiling it may be raised to. */
+export interface ResourceLimit {
+  soft: bigint;
+  hard: bigint;
+}
+
+/** This process's limit on `resource` (getrlimit). */
+export function getResourceLimit(resource: number): ResourceLimit {
+  const buf = new BigUint64Array(new ArrayBuffer(16)); // struct rlimit { rlim_cur, rlim_max }
+  check(libc().getrlimit(resource, new Uint8Array(buf.buffer)), "getrlimit", limitName(resource));
+  return { soft: buf[0], hard: buf[1] };
+}
+
+/** Sets this process's limit on `resource` (setrlimit); children inherit it. */
+export function setResourceLimit(resource: number, limit: ResourceLimit): void {
+  const buf = new BigUint64Array(new ArrayBuffer(16));
+  buf[0] = limit.soft;
+  buf[1] = limit.hard;
+  check(libc().setrlimit(resource, new Uint8Array(buf.buffer)), "setrlimit", limitName(resource));
+}
+
+function limitName(resource: number): string {
+  return resource === RLIMIT_CORE ? "RLIMIT_CORE" : `resource ${resource}`;
+}
+
+// ---- the environment ----
+
+/**
+ * Overwrites the value of the environment variable `name` with NUL bytes where it lies, if it
+ * is set. The variables a program starts with are copied by the kernel to the top of its
+ * stack, and /proc/PID/environ shows that copy to every process of the same user, even after
+ * unsetenv (which only unlinks it from `environ`). Call `Deno.env.delete(name)` right after.
+ * Another thread reading the variable in between would see it empty.
+ */
+export function wipeEnvironmentValue(name: string): void {
+  const l = libc();
+  const value = l.getenv(cString(name, "variable name"));
+  if (value !== null) l.explicit_bzero(value, l.strlen(value));
+}
+
 // ---- file descriptors ----
 
 /** Opens a path with open(2) flags; returns the fd. */
@@ -473,36 +560,65 @@ export function dup2(from: number, to: number): void {
   check(libc().dup2(from, to), "dup2", `${from} to ${to}`);
 }
 
-/** Closes an fd; EINTR still closes it on Linux and is not an error. */
+/**
+ * Closes an fd. On Linux the descriptor is released even when close reports an error, so the
+ * caller must not close it again; the error still throws, since it can mean lost data or a
+ * descriptor that was not open.
+ */
 export function close(fd: number): void {
-  if (libc().close(fd) === -1) {
-    const e = errno();
-    if (e !== EINTR) throw new SystemError("close", e, `${fd}`);
+  check(libc().close(fd), "close", fd);
+}
+
+/** `fd`'s poll(2) `revents` for `events` right now (timeout 0), on this thread. */
+export function pollNow(fd: number, events: number): number {
+  const buf = fixedBytes(8); // struct pollfd { int fd; short events, revents; }
+  const view = new DataView(buf.buffer);
+  view.setInt32(0, fd, true);
+  view.setInt16(4, events, true);
+  check(libc().poll_now(buf, 1n, 0), "poll", `fd ${fd}`);
+  return view.getInt16(6, true);
+}
+
+/**
+ * Reads what is there into `buf` without blocking (`fd` must be O_NONBLOCK).
+ * @returns the count; 0 at end of file or when the other side hung up (a pty master whose
+ *   slave no process holds: EIO), once everything before it has been read; or
+ *   {@link NOT_READY} when nothing is there yet
+ * @throws SystemError for anything else (a closed fd, a device error)
+ */
+export function readSome(fd: number, buf: Uint8Array): number {
+  for (let tries = 0;; tries++) {
+    const n = Number(libc().read(fd, buf, BigInt(buf.length)));
+    if (n >= 0) return n;
+    const err = errno(); // for the message only
+    // Why it failed, from poll's answer rather than errno (see the module doc).
+    const revents = pollNow(fd, POLLIN);
+    if (revents & POLLNVAL) throw new SystemError("read", err, `fd ${fd}`);
+    // Readable after all: interrupted, or data arrived in between. Read again.
+    if (revents & POLLIN && tries < READY_RETRIES) continue;
+    if (revents & POLLHUP) return 0;
+    if (revents & (POLLERR | POLLIN)) throw new SystemError("read", err, `fd ${fd}`);
+    return NOT_READY;
   }
 }
 
 /**
- * Reads what is there into `buf` without blocking (`fd` must be O_NONBLOCK): the count, 0 at
- * end of file, or -1 when nothing is ready. Other errors, EIO included, throw.
+ * Writes what fits without blocking (`fd` must be O_NONBLOCK).
+ * @returns the count; {@link NOT_READY} when nothing fits now; {@link HUNG_UP} when the other
+ *   side has gone (the bytes can never be delivered)
+ * @throws SystemError for anything else (a closed fd, a broken pipe, a device error)
  */
-export function readSome(fd: number, buf: Uint8Array): number {
-  for (;;) {
-    const n = Number(libc().read(fd, buf, BigInt(buf.length)));
-    if (n >= 0) return n;
-    const e = errno();
-    if (e === EAGAIN) return -1;
-    if (e !== EINTR) throw new SystemError("read", e, `fd ${fd}`);
-  }
-}
-
-/** Writes what fits without blocking (`fd` must be O_NONBLOCK): the count, or -1 if none. */
 export function writeSome(fd: number, bytes: Uint8Array): number {
-  for (;;) {
+  for (let tries = 0;; tries++) {
     const n = Number(libc().write(fd, bytes, BigInt(bytes.length)));
     if (n >= 0) return n;
-    const e = errno();
-    if (e === EAGAIN) return -1;
-    if (e !== EINTR) throw new SystemError("write", e, `fd ${fd}`);
+    const err = errno(); // for the message only
+    const revents = pollNow(fd, POLLOUT);
+    if (revents & POLLNVAL) throw new SystemError("write", err, `fd ${fd}`);
+    if (revents & POLLHUP) return HUNG_UP;
+    if (revents & POLLOUT && tries < READY_RETRIES) continue;
+    if (revents & (POLLERR | POLLOUT)) throw new SystemError("write", err, `fd ${fd}`);
+    return NOT_READY;
   }
 }
 

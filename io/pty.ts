@@ -9,8 +9,9 @@
  * IUTF8 are set on the master before the spawn; on a pty they belong to the slave side.
  *
  * The parent never opens the slave. When the last process holding it (the shell and anything
- * it left running) closes it, reading the master fails with EIO: that is "the shell exited",
- * and {@link Pty.read} reports it as null after everything the child wrote has been read.
+ * it left running) closes it, the master polls as hung up (and reading it fails with EIO, which
+ * this module learns from poll, not errno: see io/libc.ts): that is "the shell exited", and
+ * {@link Pty.read} reports it as null after everything the child wrote has been read.
  *
  * I/O never blocks the event loop. The master is O_NONBLOCK and read and written
  * synchronously; only waiting is moved off the JavaScript thread: a `poll` on a worker thread
@@ -34,11 +35,12 @@
  */
 
 import { setImmediate } from "node:timers";
+import { withChildCoreLimit } from "./core_dumps.ts";
 import {
   close,
-  EIO,
   eventfd,
   type ExitStatus,
+  HUNG_UP,
   kill,
   O_CLOEXEC,
   O_NOCTTY,
@@ -54,7 +56,6 @@ import {
   signalEventfd,
   type SignalSpec,
   spawn,
-  SystemError,
   tryWaitPid,
   waitPid,
   writeSome,
@@ -143,19 +144,22 @@ export class Pty {
       setWindowSize(master, { cols, rows });
       setIutf8(master);
       wake = eventfd();
-      const pid = spawn({
-        file: argv[0],
-        argv: options.argv0 === undefined ? argv : [options.argv0, ...argv.slice(1)],
-        env: options.env,
-        setsid: true,
-        actions: [
-          ...(options.cwd === undefined ? [] : [{ kind: "chdir", path: options.cwd } as const]),
-          { kind: "open", fd: 0, path: slavePath, flags: O_RDWR },
-          { kind: "dup2", from: 0, to: 1 },
-          { kind: "dup2", from: 0, to: 2 },
-          { kind: "closefrom", lowFd: 3 },
-        ],
-      });
+      // The child gets the user's core dump limit back; ours stays 0 (io/core_dumps.ts).
+      const pid = withChildCoreLimit(() =>
+        spawn({
+          file: argv[0],
+          argv: options.argv0 === undefined ? argv : [options.argv0, ...argv.slice(1)],
+          env: options.env,
+          setsid: true,
+          actions: [
+            ...(options.cwd === undefined ? [] : [{ kind: "chdir", path: options.cwd } as const]),
+            { kind: "open", fd: 0, path: slavePath, flags: O_RDWR },
+            { kind: "dup2", from: 0, to: 1 },
+            { kind: "dup2", from: 0, to: 2 },
+            { kind: "closefrom", lowFd: 3 },
+          ],
+        })
+      );
       return new Pty(pid, slavePath, master, wake);
     } catch (e) {
       close(master);
@@ -174,18 +178,12 @@ export class Pty {
     this.#reading = true;
     try {
       while (!this.#closed) {
-        let n: number;
-        try {
-          n = readSome(this.#master, this.#readBuffer);
-        } catch (e) {
-          if (e instanceof SystemError && e.errno === EIO) return null;
-          throw e;
-        }
+        const n = readSome(this.#master, this.#readBuffer);
         if (n > 0) {
           this.#misses = 0;
           return this.#readBuffer.slice(0, n);
         }
-        if (n === 0) return null;
+        if (n === 0) return null; // the slave hung up: the shell and its leftovers are gone
         // While a program floods the terminal, more output follows within microseconds, but
         // poll() on a worker thread costs a thread round trip per 4 KiB read (the pty's most).
         // Look again from the event loop a few times first; then wait properly.
@@ -204,8 +202,8 @@ export class Pty {
 
   /**
    * Sends bytes to the child as typed input. Never blocks: what the pty cannot take now is
-   * queued and written in order as it drains. Input for a child that has gone (EIO) is
-   * dropped: the exit shows up as {@link read} returning null.
+   * queued and written in order as it drains. Input for a child that has gone (the slave hung
+   * up) is dropped: the exit shows up as {@link read} returning null.
    * @throws Deno.errors.BadResource after {@link close}; a SystemError if an earlier queued
    *   write failed for another reason.
    */
@@ -222,6 +220,14 @@ export class Pty {
     this.#backlog.push(rest);
     this.#backlogBytes += rest.length;
     if (!this.#flushing) this.#flush();
+  }
+
+  /**
+   * The master's file descriptor, for calls that name the terminal by it (libutempter's
+   * utmp record). Only valid until {@link close}; never read or write it directly.
+   */
+  get masterFd(): number {
+    return this.#master;
   }
 
   /** Bytes given to {@link write} that the pty has not taken yet. */
@@ -294,22 +300,21 @@ export class Pty {
   #release(): void {
     if (this.#released) return;
     this.#released = true;
-    close(this.#master);
-    close(this.#wake);
+    try {
+      close(this.#master);
+    } finally {
+      close(this.#wake);
+    }
   }
 
-  /** Writes what the pty takes now; the count. EIO (the child side is gone) drops it all. */
+  /** Writes what the pty takes now; the count. A hung-up slave (the child is gone) drops it all. */
   #writeNow(bytes: Uint8Array): number {
     let offset = 0;
-    try {
-      while (offset < bytes.length) {
-        const n = writeSome(this.#master, bytes.subarray(offset));
-        if (n <= 0) break;
-        offset += n;
-      }
-    } catch (e) {
-      if (e instanceof SystemError && e.errno === EIO) return bytes.length;
-      throw e;
+    while (offset < bytes.length) {
+      const n = writeSome(this.#master, bytes.subarray(offset));
+      if (n === HUNG_UP) return bytes.length;
+      if (n <= 0) break;
+      offset += n;
     }
     return offset;
   }

@@ -5,6 +5,11 @@
  *
  * "Any interface" is 0.0.0.0 here; mosh takes the first passive address getaddrinfo offers.
  *
+ * The address must be numeric, as mosh asks getaddrinfo with AI_NUMERICHOST: a name (such as
+ * `list` in `mosh-server list`, which mosh 1.4.0 takes for the legacy `mosh-server IP` form) is
+ * refused at once in mosh's words, without a DNS lookup that could hang, and the server goes on
+ * to any interface as mosh does.
+ *
  * @module
  */
 
@@ -44,6 +49,46 @@ function tryBind(
   return `Failed binding to ${shown}:${high}\nbind: ${last}`;
 }
 
+/** One part of an IPv4 address as inet_aton reads it: decimal, 0-octal or 0x-hex. */
+const IPV4_PART = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/;
+
+/**
+ * Whether getaddrinfo with AI_NUMERICHOST takes `host`: an IPv4 address in inet_aton's forms
+ * ("127.0.0.1", "127.1", "0x7f.1", "2130706433") or an IPv6 address with an optional zone
+ * (`%` and an interface's name or number, as glibc's inet6_scopeid_pton takes it).
+ */
+export function isNumericHost(host: string): boolean {
+  if (host.includes(":")) {
+    const [address, ...zone] = host.split("%");
+    if (zone.length > 1 || !/^[0-9a-fA-F:.]+$/.test(address)) return false;
+    if (zone.length === 1 && !isZone(zone[0])) return false;
+    try {
+      new URL(`http://[${address}]/`);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  const parts = host.split(".");
+  if (parts.length > 4 || !parts.every((p) => IPV4_PART.test(p))) return false;
+  const values = parts.map((p) =>
+    /^0[xX]/.test(p) ? parseInt(p.slice(2) || "0", 16) : /^0./.test(p) ? parseInt(p, 8) : Number(p)
+  );
+  const last = values.pop()!;
+  if (values.some((v) => v > 255)) return false;
+  return last < 2 ** (8 * (4 - values.length));
+}
+
+/** An IPv6 zone glibc accepts: an interface's name, or a decimal number that fits 32 bits. */
+function isZone(zone: string): boolean {
+  if (/^[0-9]+$/.test(zone)) return Number(zone) <= 0xffffffff;
+  try {
+    return Deno.networkInterfaces().some((i) => i.name === zone);
+  } catch {
+    return false; // not permitted to list them: only numeric zones
+  }
+}
+
 /**
  * Binds a UDP socket for the server.
  * @param ip the address to try first, or undefined for any interface only
@@ -56,7 +101,12 @@ export function bindServer(
   network: DatagramNetwork = udpNetwork,
 ): Bound | BindFailure {
   const messages: string[] = [];
-  if (ip !== undefined) {
+  if (ip !== undefined && !isNumericHost(ip)) {
+    // getaddrinfo's EAI_NONAME, and mosh's NetworkException appending strerror(0).
+    messages.push(
+      `Error binding to IP ${ip}: Bad IP address (${ip}): Name or service not known: Success`,
+    );
+  } else if (ip !== undefined) {
     const r = tryBind(network, ip, ports);
     if (typeof r !== "string") return r;
     const [failed, why] = r.split("\n");

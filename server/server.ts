@@ -23,6 +23,8 @@ import { bindServer } from "./bind.ts";
 import type { AttachAnswer, AttachRequest, ControlError, SessionInfo } from "./control_protocol.ts";
 import { Pty } from "../io/pty.ts";
 import { IdleCollector } from "../io/idle_gc.ts";
+import { writePrivateFile } from "../io/private_file.ts";
+import { SessionUtmp } from "../io/utmp.ts";
 import { nativePlatform } from "../io/platform.ts";
 import type { Platform } from "../core/platform.ts";
 import { setImmediate } from "node:timers";
@@ -47,6 +49,8 @@ export interface Application {
   close(): void;
   /** Reaps it if it has ended. */
   tryWait(): unknown;
+  /** The pty's master, for the utmp record (a real pty has one). */
+  readonly masterFd?: number;
 }
 
 /** What to run, and how to start it. */
@@ -125,6 +129,8 @@ export class MoshServer {
   /** A full collection after each megabyte-scale burst of output (io/idle_gc.ts). */
   readonly #collector = new IdleCollector(1 << 20);
   #app: Application | undefined;
+  /** The utmp record `who` shows, through libutempter when installed (io/utmp.ts). */
+  readonly #utmp = new SessionUtmp();
   #timer: number | undefined;
   #timerAt = Infinity;
   /** Events waiting for the one being handled; see #dispatch. */
@@ -285,7 +291,8 @@ export class MoshServer {
       case "resize":
         return this.#app?.resize(a.width, a.height);
       case "peer":
-        return; // utmp follows the client here once it is bound (issue 12)
+        this.#utmp.clientAddress(a.address); // utmp: the client roamed, or a new one came
+        return;
       case "log":
         return this.#log(a.line);
       case "exit":
@@ -333,6 +340,7 @@ export class MoshServer {
       this.session.applicationFailed(this.#clock.now(), message);
       return;
     }
+    if (this.#app.masterFd !== undefined) this.#utmp.start(this.#app.masterFd);
     this.#pump(this.#app);
   }
 
@@ -408,8 +416,7 @@ export class MoshServer {
       clientState: String(this.session.transport.latestRemote.num),
     };
     try {
-      Deno.writeTextFileSync(`${path}.tmp`, JSON.stringify(dump));
-      Deno.renameSync(`${path}.tmp`, path);
+      writePrivateFile(path, JSON.stringify(dump)); // mode 0600, no symlinks (io/private_file.ts)
     } catch (e) {
       this.#log(`screen dump to ${path} failed: ${e}`);
     }
@@ -425,6 +432,7 @@ export class MoshServer {
     for (const socket of this.#sockets.values()) socket.close();
     this.#sockets.clear();
     const app = this.#app;
+    this.#utmp.end(); // the record goes before the pty
     if (app) {
       app.close(); // the application gets SIGHUP, as with mosh
       // Reap it if it goes at once; don't wait for one that ignores the hangup.

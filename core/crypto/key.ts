@@ -23,9 +23,20 @@ export class KeyError extends Error {
   override name = "KeyError";
 }
 
-/** A 128-bit session key. */
+/**
+ * A 128-bit session key.
+ *
+ * Its bytes can be wiped ({@link wipe}) once a cipher has been keyed from them; {@link bytes}
+ * hands out copies, which their user zeroes (core/network/datagram.ts does, right after keying
+ * its cipher). What cannot be wiped in JavaScript: strings, and what the engine copied on its
+ * own. The printed form ({@link toString}, the `MOSH_KEY` value, a `MOSH CONNECT` line) is an
+ * immutable string that lives until the garbage collector reuses its memory, and so does the
+ * array of sextets {@link parse} builds; programs make the string as late and drop it as early
+ * as they can.
+ */
 export class Base64Key {
   readonly #bytes: Uint8Array;
+  #wiped = false;
 
   private constructor(bytes: Uint8Array) {
     this.#bytes = bytes;
@@ -90,13 +101,21 @@ export class Base64Key {
     return new Base64Key(bytes);
   }
 
-  /** A copy of the 16 key bytes. */
+  /** A copy of the 16 key bytes (the caller zeroes it when done). */
   get bytes(): Uint8Array {
+    this.#checkNotWiped();
     return this.#bytes.slice();
+  }
+
+  /** Zeroes the key bytes; afterwards {@link bytes} and {@link toString} throw. Idempotent. */
+  wipe(): void {
+    this.#bytes.fill(0);
+    this.#wiped = true;
   }
 
   /** The 22-character printed form. */
   toString(): string {
+    this.#checkNotWiped();
     let out = "", acc = 0, bits = 0;
     for (const b of this.#bytes) {
       acc = (acc << 8) | b;
@@ -108,5 +127,9 @@ export class Base64Key {
       acc &= (1 << bits) - 1;
     }
     return out + ALPHABET[(acc << (6 - bits)) & 63];
+  }
+
+  #checkNotWiped(): void {
+    if (this.#wiped) throw new KeyError("This session key was wiped after use.");
   }
 }

@@ -53,6 +53,7 @@ const CLIENT_SEND_MINDELAY_MS = 1;
 /** Asks the terminal where its cursor is (DSR 6); it answers `CSI row ; col R` as input. */
 const CURSOR_QUERY = "\x1b[6n";
 /** The terminal's answer to {@link CURSOR_QUERY}. */
+// deno-lint-ignore no-control-regex -- the answer starts with ESC
 const CURSOR_ANSWER = /\x1b\[(\d+);(\d+)R/;
 
 /** Puts the terminal's modes that an application may have left back to normal, on the way out. */

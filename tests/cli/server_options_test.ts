@@ -4,6 +4,7 @@ import {
   parsePortRange,
   parseServerArgs,
   parseTimeoutEnv,
+  serverUsage,
   sshLocalIp,
   termFor,
 } from "../../cli/server_options.ts";
@@ -90,4 +91,51 @@ Deno.test("TERM and the timeout variables follow mosh", () => {
   });
   assertEquals(parseTimeoutEnv("X", "-4"), { seconds: 0, warning: "X is negative, ignoring" });
   assertEquals(parseTimeoutEnv("X", undefined), { seconds: 0 });
+});
+
+Deno.test("operands other than new: mosh 1.4.0's legacy IP [PORT] form, as a table", () => {
+  const usage = serverUsage("mosh-server");
+  const table: [string[], { ip?: string; ports?: [number, number] } | string][] = [
+    [[], {}],
+    [["list"], { ip: "list" }], // refused as not numeric when binding (server/bind.ts)
+    [["attach"], { ip: "attach" }],
+    [["-x"], { ip: "-x" }],
+    [["10.0.0.1", "60010:60020"], { ip: "10.0.0.1", ports: [60010, 60020] }],
+    [["a", "b", "c"], usage],
+    [
+      ["foo", "bar"],
+      `Invalid (low) port number (bar)\nmosh-server: Bad UDP port range (bar)\n${usage}`,
+    ],
+  ];
+  for (const [args, expected] of table) {
+    const r = parseServerArgs(args);
+    if (typeof expected === "string") {
+      assert.ok("exit" in r, args.join(" "));
+      assertEquals([r.exit, r.stderr], [1, expected], args.join(" "));
+    } else {
+      assert.ok("options" in r, args.join(" "));
+      assertEquals(r.options.ip, expected.ip, args.join(" "));
+      assertEquals(r.options.ports, expected.ports ?? [60001, 60999], args.join(" "));
+    }
+  }
+});
+
+Deno.test("getopt's messages name \"new\", as mosh's getopt over argv + 1 does", () => {
+  const usage = serverUsage("mosh-server").trimEnd();
+  const cases: [string[], string[]][] = [
+    [["new", "-x"], ["new: invalid option -- 'x'", usage]],
+    [["new", "-p"], ["new: option requires an argument -- 'p'", usage]],
+    [["new", "-vz", "-i"], [
+      "new: invalid option -- 'z'",
+      usage,
+      "new: option requires an argument -- 'i'",
+      usage,
+    ]],
+    [["new", "extra", "-x"], []], // parsing stops at the first operand
+  ];
+  for (const [args, warnings] of cases) {
+    const r = parseServerArgs(args);
+    assert.ok("options" in r, args.join(" "));
+    assertEquals(r.warnings, warnings, args.join(" "));
+  }
 });

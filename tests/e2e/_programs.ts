@@ -47,14 +47,21 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-/** Runs `mosh-server new ARGS -- COMMAND` (ours or Debian's) and reads its startup lines. */
+/**
+ * Runs `mosh-server new ARGS -- COMMAND` (ours or Debian's) and reads its startup lines.
+ * @param prefix a command that runs it (e.g. `prlimit --core=...`), if any
+ */
 export async function startServer(
   which: "ours" | "debian",
   args: string[],
   command: string[] = [],
   env: Record<string, string> = {},
+  prefix: string[] = [],
 ): Promise<StartedServer> {
-  const cmd = which === "ours" ? selfCommand("mosh-server", []) : { cmd: MOSH_SERVER, args: [] };
+  const self = which === "ours" ? selfCommand("mosh-server", []) : { cmd: MOSH_SERVER, args: [] };
+  const cmd = prefix.length
+    ? { cmd: prefix[0], args: [...prefix.slice(1), self.cmd, ...self.args] }
+    : self;
   const out = await new Deno.Command(cmd.cmd, {
     args: [...cmd.args, "new", ...args, ...(command.length ? ["--", ...command] : [])],
     env: { LANG: "C.UTF-8", ...SESSION_ENV, ...env },

@@ -22,6 +22,11 @@ export class Forger {
   readonly #codec: DatagramCodec;
   readonly #direction: Direction;
   seq = 0n;
+  /**
+   * The timestamp reply its datagrams carry; a peer that echoes the receiver's timestamps here
+   * lets it measure the round trip (and so pace its answers as to a real client).
+   */
+  timestampReply: number = NO_TIMESTAMP;
   #nextId = 1n << 40n;
 
   /** @param toServer which way its datagrams go (the receiver's expected direction) */
@@ -36,7 +41,7 @@ export class Forger {
       seq: this.seq++,
       direction: this.#direction,
       timestamp: NO_TIMESTAMP,
-      timestampReply: NO_TIMESTAMP,
+      timestampReply: this.timestampReply,
       payload,
     });
   }

@@ -15,12 +15,12 @@ import { deflateSync } from "node:zlib";
 import { Base64Key } from "../../core/crypto/key.ts";
 import { Transport } from "../../core/transport/transport.ts";
 import { UserStream } from "../../core/statesync/user_stream.ts";
-import { encodeUserMessage, type UserInstruction } from "../../core/statesync/user_message.ts";
+import { encodeUserMessage } from "../../core/statesync/user_message.ts";
 import { encodeHostMessage, type HostInstruction } from "../../core/statesync/host_message.ts";
 import { CompleteTerminal, TerminalContext } from "../../core/statesync/complete_terminal.ts";
 import { compress, MAX_INFLATED_BYTES } from "../../core/network/compressor.ts";
 import { deflateFixed } from "../../core/network/small_zlib.ts";
-import { type Instruction, serializeInstruction } from "../../core/network/instruction.ts";
+import { serializeInstruction } from "../../core/network/instruction.ts";
 import {
   FRAGMENT_HEADER_BYTES,
   MAX_ASSEMBLY_BYTES,
@@ -35,11 +35,10 @@ import { toHex } from "../_hex.ts";
 import { pick, randomBytes, runs, seeded, stackOf, Tally } from "./_fuzz.ts";
 import { Forger, ReceiverModel } from "./_forger.ts";
 import { soup } from "./_escapes.ts";
-import { BYTE_MUTATIONS, mutate } from "./_mutate.ts";
+import { envelope, mutated, randomProto, randomU64, U64, userDiff } from "./_instructions.ts";
 import { platform } from "../_platform.ts";
 
 const FORGER_ADDR = "203.0.113.9:777";
-const U64 = (1n << 64n) - 1n;
 /** The state number of a shutdown. */
 const SHUTDOWN = U64;
 
@@ -185,91 +184,6 @@ function readKeys(rx: Rx<UserStream>, tally: Tally): void {
   rx.t.takeRemoteDiff();
   m.subtractOldest();
   rx.lastRead = m.latest.state;
-}
-
-function envelope(
-  oldNum: bigint,
-  newNum: bigint,
-  diff: Uint8Array,
-  throwawayNum = 0n,
-): Instruction {
-  return {
-    protocolVersion: 2,
-    oldNum,
-    newNum,
-    ackNum: 0n,
-    throwawayNum,
-    diff,
-    chaff: new Uint8Array(0),
-  };
-}
-
-// ---- random protobuf ----
-
-function varint(v: bigint): number[] {
-  const out: number[] = [];
-  v = BigInt.asUintN(64, v);
-  while (v >= 0x80n) {
-    out.push(Number(v & 0x7fn) | 0x80);
-    v >>= 7n;
-  }
-  out.push(Number(v));
-  return out;
-}
-
-function randomU64(rng: Rng): bigint {
-  const r = rng.next();
-  if (r < 0.3) return BigInt(rng.int(0, 10));
-  if (r < 0.4) {
-    return pick(rng, [U64, U64 - 1n, 1n << 63n, 1n << 32n, (1n << 32n) + 2n, 0xffffffffn]);
-  }
-  return (BigInt(rng.int(0, 2 ** 31)) << 33n) ^ BigInt(rng.int(0, 2 ** 31));
-}
-
-/** Random protobuf: the field numbers mosh's schemas use, every wire type, nested messages. */
-function randomProto(rng: Rng, depth: number): Uint8Array {
-  const out: number[] = [];
-  for (let n = rng.int(0, 5); n > 0; n--) {
-    const field = rng.chance(0.85) ? rng.int(1, 8) : rng.int(0, 2 ** 29 - 1);
-    const wire = rng.chance(0.9) ? pick(rng, [0, 2, 2]) : rng.int(0, 7);
-    out.push(...varint(BigInt(field) << 3n | BigInt(wire)));
-    if (wire === 0) out.push(...varint(randomU64(rng)));
-    else if (wire === 2) {
-      const body = depth > 0 && rng.chance(0.6)
-        ? randomProto(rng, depth - 1)
-        : randomBytes(rng, rng.int(0, 12));
-      out.push(...varint(BigInt(rng.chance(0.95) ? body.length : rng.int(0, 1000))), ...body);
-    } else if (wire === 1) out.push(...randomBytes(rng, rng.chance(0.9) ? 8 : rng.int(0, 8)));
-    else if (wire === 5) out.push(...randomBytes(rng, rng.chance(0.9) ? 4 : rng.int(0, 4)));
-  }
-  return Uint8Array.from(out);
-}
-
-function mutated(rng: Rng, data: Uint8Array, other: Uint8Array): Uint8Array {
-  let out = data;
-  for (let n = rng.int(1, 2); n > 0; n--) out = mutate(rng, pick(rng, BYTE_MUTATIONS), out, other);
-  return out.length > 3000 ? out.subarray(0, 3000) : out;
-}
-
-// ---- diffs ----
-
-function userDiff(rng: Rng): { diff: Uint8Array; kind: string } {
-  const valid = () => {
-    const list: UserInstruction[] = [];
-    for (let n = rng.int(1, 4); n > 0; n--) {
-      list.push(
-        rng.chance(0.8)
-          ? { keys: randomBytes(rng, rng.int(0, 20)) }
-          : { resize: { width: rng.int(-5, 5000), height: rng.int(-5, 5000) } },
-      );
-    }
-    return encodeUserMessage(list);
-  };
-  const r = rng.next();
-  if (r < 0.3) return { diff: valid(), kind: "diff-valid" };
-  if (r < 0.6) return { diff: mutated(rng, valid(), valid()), kind: "diff-mutated" };
-  if (r < 0.8) return { diff: randomProto(rng, 3), kind: "diff-proto" };
-  return { diff: randomBytes(rng, rng.int(1, 60)), kind: "diff-random" };
 }
 
 function hostDiff(rng: Rng, echoAck: bigint): { diff: Uint8Array; kind: string } {

@@ -4,8 +4,23 @@
  * child Deno process, since it changes the process it runs in).
  */
 import assert from "node:assert/strict";
-import { close, getWindowSize, O_NOCTTY, O_RDWR, open, SystemError } from "../../io/libc.ts";
 import {
+  close,
+  getWindowSize,
+  HUNG_UP,
+  isTerminal,
+  NOT_READY,
+  O_NOCTTY,
+  O_NONBLOCK,
+  O_RDWR,
+  open,
+  readSome,
+  SystemError,
+  tryWaitPid,
+  writeSome,
+} from "../../io/libc.ts";
+import {
+  chdirError,
   isUtf8Locale,
   localeCharset,
   type LocaleEnv,
@@ -26,6 +41,131 @@ Deno.test("a failed call says what failed, with errno's name and the system's te
     assert.equal(e.syscall, "close");
     assert.equal(e.message, "close -1 failed: Bad file descriptor (EBADF)");
   }
+});
+
+const O_RDONLY = 0, O_WRONLY = 1;
+
+/** A FIFO in a fresh directory, both ends open and non-blocking. */
+async function fifo(): Promise<
+  { reader: number; writer: number; path: string; dispose(): void }
+> {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/fifo`;
+  const made = await new Deno.Command("mkfifo", { args: [path] }).output();
+  assert.ok(made.success, "mkfifo");
+  const reader = open(path, O_RDONLY | O_NONBLOCK);
+  const writer = open(path, O_WRONLY | O_NONBLOCK);
+  return { reader, writer, path, dispose: () => Deno.removeSync(dir, { recursive: true }) };
+}
+
+Deno.test("readSome and writeSome tell ready, not ready, end and errors apart by poll", async () => {
+  const { reader, writer, dispose } = await fifo();
+  try {
+    const buf = new Uint8Array(new ArrayBuffer(100_000));
+    assert.equal(readSome(reader, buf), NOT_READY, "empty pipe");
+    assert.equal(writeSome(writer, new TextEncoder().encode("hello")), 5);
+    assert.equal(readSome(reader, buf), 5);
+    // Fill the pipe: the first write takes what fits, the next nothing.
+    let total = 0;
+    for (let n; (n = writeSome(writer, buf)) > 0;) total += n;
+    assert.ok(total >= 4096, `pipe took ${total} bytes`);
+    assert.equal(writeSome(writer, buf), NOT_READY, "full pipe");
+    let drained = 0;
+    for (let n; (n = readSome(reader, buf)) > 0;) drained += n;
+    assert.equal(drained, total);
+    close(writer);
+    assert.equal(readSome(reader, buf), 0, "writer gone: end of file");
+  } finally {
+    close(reader);
+    dispose();
+  }
+  // A closed fd is an error, not "not ready": poll says POLLNVAL.
+  assert.throws(() => readSome(reader, new Uint8Array(1)), SystemError);
+  assert.throws(() => writeSome(writer, new Uint8Array(1)), SystemError);
+});
+
+Deno.test("writeSome to a pipe whose reader has gone throws (POLLERR), never hangs", async () => {
+  // In a child process: Deno ignores SIGPIPE at start, but a test that has listened for it
+  // leaves it at its default in this process (client_test.ts does), which would kill us here.
+  const libc = new URL("../../io/libc.ts", import.meta.url).href;
+  const { reader, writer, path: fifoPath, dispose } = await fifo();
+  close(reader);
+  close(writer);
+  try {
+    const script = `
+      import { close, O_NONBLOCK, open, writeSome } from ${JSON.stringify(libc)};
+      const path = ${JSON.stringify(fifoPath)};
+      const reader = open(path, ${O_RDONLY | O_NONBLOCK});
+      const writer = open(path, ${O_WRONLY | O_NONBLOCK});
+      close(reader);
+      try { writeSome(writer, new Uint8Array(10)); console.log("no error"); }
+      catch (e) { console.log(e.message); }`;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--quiet", script],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    assert.match(new TextDecoder().decode(out.stdout), /^write fd \d+ failed: Broken pipe/);
+  } finally {
+    dispose();
+  }
+});
+
+Deno.test("a pty whose child exited reads its output, then end of file; then writes hang up", async () => {
+  const pty = Pty.spawn({ argv: ["/bin/sh", "-c", "printf done"], env: {}, cols: 80, rows: 24 });
+  try {
+    await pty.wait();
+    let text = "";
+    for (let out; (out = await pty.read()) !== null;) text += new TextDecoder().decode(out);
+    assert.equal(text, "done");
+    // Writes to it are taken (and discarded) until the slave's input queue is full; then the
+    // master polls as hung up, and writeSome says so instead of "not ready" or an error.
+    const block = new Uint8Array(new ArrayBuffer(65536));
+    let result = 0;
+    for (let i = 0; i < 100 && result >= 0; i++) result = writeSome(pty.masterFd, block);
+    assert.equal(result, HUNG_UP);
+    pty.write(new Uint8Array(1 << 20)); // dropped whole, no error, nothing queued
+    assert.equal(pty.writeBacklog, 0);
+  } finally {
+    pty.close();
+  }
+});
+
+Deno.test("tryWaitPid: null while running, the status once, then an error (not a child)", async () => {
+  const pty = Pty.spawn({ argv: ["/bin/sh", "-c", "read x; exit 3"], env: {}, cols: 80, rows: 24 });
+  try {
+    assert.equal(tryWaitPid(pty.pid), null);
+    pty.write(new TextEncoder().encode("\n"));
+    let status = null;
+    for (let i = 0; i < 600 && status === null; i++) {
+      status = tryWaitPid(pty.pid);
+      if (status === null) await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.deepEqual(status, { code: 3, signal: null });
+    assert.throws(() => tryWaitPid(pty.pid), /waitpid pid \d+ failed/);
+  } finally {
+    pty.close();
+  }
+});
+
+Deno.test("isTerminal: a pty slave is one, /dev/null and a closed fd are not", async () => {
+  const pty = Pty.spawn({ argv: ["sleep", "10"], env: {}, cols: 80, rows: 24 });
+  const slave = open(pty.ttyName, O_RDWR | O_NOCTTY);
+  const devNull = open("/dev/null", O_RDWR);
+  try {
+    assert.equal(isTerminal(slave), true);
+    assert.equal(isTerminal(devNull), false);
+    assert.equal(getWindowSize(devNull), null);
+  } finally {
+    close(devNull);
+    close(slave);
+    pty.kill("SIGKILL");
+    pty.close();
+    await pty.wait(); // reaped: no zombie for the tests that count them
+  }
+  assert.equal(isTerminal(devNull), false);
+  assert.equal(getWindowSize(devNull), null);
 });
 
 Deno.test("userInfo() is this user's password database entry", async () => {
@@ -144,6 +284,21 @@ Deno.test("a daemon can leave its terminal: a new session, stdio on /dev/null", 
     assert.equal(Number(r.ttyNr), 0, "no controlling terminal");
     assert.match(r.again, /already leads a process group/);
     assert.deepEqual(r.links, ["/dev/null", "/dev/null", "/dev/null"]);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("chdirError says why a directory cannot be entered, and leaves the cwd as it was", () => {
+  const cwd = Deno.cwd();
+  const dir = Deno.makeTempDirSync();
+  try {
+    Deno.writeTextFileSync(`${dir}/file`, "");
+    assert.equal(chdirError(`${dir}/missing`), "No such file or directory");
+    assert.equal(chdirError(`${dir}/file`), "Not a directory");
+    assert.equal(chdirError(""), "No such file or directory");
+    assert.equal(chdirError(dir), null);
+    assert.equal(Deno.cwd(), cwd);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

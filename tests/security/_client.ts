@@ -28,7 +28,7 @@ export function portOf(socket: Deno.DatagramConn): number {
 /** A client session with a server on 127.0.0.1. */
 export class TestClient {
   readonly transport: Transport<UserStream, CompleteTerminal>;
-  readonly socket: Deno.DatagramConn;
+  socket: Deno.DatagramConn;
   readonly server: Deno.NetAddr;
   /** Every datagram sent to the server, and received from it, in order. */
   readonly sent: Uint8Array[] = [];
@@ -68,11 +68,24 @@ export class TestClient {
       : undefined;
   }
 
+  /**
+   * Roams: from now on sends from a new socket on `hostname` (e.g. "127.0.0.2"), as a client
+   * whose network changed, and closes the old one.
+   */
+  moveTo(hostname: string): void {
+    const old = this.socket;
+    this.socket = udpSocket(hostname);
+    old.close();
+    this.#pump();
+    this.service();
+  }
+
   async #pump(): Promise<void> {
+    const socket = this.socket;
     for (;;) {
       let data: Uint8Array;
       try {
-        [data] = await this.socket.receive();
+        [data] = await socket.receive();
       } catch {
         return;
       }

@@ -54,3 +54,13 @@ Deno.test("every 22-character key whose last letter carries no stray bits is acc
     assert.throws(() => Base64Key.parse("q3vi06UFY77f7mSJZQ7v7" + last), KeyError);
   }
 });
+
+Deno.test("a wiped key refuses to give its bytes or its printed form", () => {
+  const key = Base64Key.parse("AAECAwQFBgcICQoLDA0ODw");
+  const copy = key.bytes;
+  key.wipe();
+  assert.throws(() => key.bytes, /wiped/);
+  assert.throws(() => key.toString(), /wiped/);
+  assertEquals(toHex(copy), "000102030405060708090a0b0c0d0e0f", "copies are the caller's");
+  key.wipe(); // idempotent
+});

@@ -130,3 +130,23 @@ Deno.test("EMSGSIZE drops the datagram size to mosh's 500-byte fallback", () => 
     1216,
   );
 });
+
+Deno.test("a destroyed connection wipes its cipher: it neither seals nor opens any more", () => {
+  let destroyed = 0;
+  const counting = {
+    blockCipher(key: Uint8Array) {
+      const aes = platform.blockCipher(key);
+      return {
+        encryptBlocks: aes.encryptBlocks.bind(aes),
+        decryptBlocks: aes.decryptBlocks.bind(aes),
+        destroy: () => (destroyed++, aes.destroy()),
+      };
+    },
+  };
+  const server = new Connection({ key: KEY, platform: counting, server: true, now: 0 });
+  assertEquals(server.receive(0, fromClient(0n), "c:1"), payload);
+  server.destroy();
+  assertEquals(destroyed, 1);
+  assert.throws(() => server.receive(1, fromClient(1n), "c:1"), /destroyed/);
+  assert.throws(() => server.send(2, payload), /destroyed/);
+});
