@@ -41,10 +41,10 @@ const THROW_TWICE = `
   setTimeout(() => { Promise.reject(new Error("a rejection nobody awaited")); }, 5);
   setTimeout(() => console.log("still running", JSON.stringify(calls)), 50);`;
 
-Deno.test("the daemon keeps its session running and hands each error to onUnexpected", async () => {
+Deno.test("the daemon keeps its session running and hands each error to the server's fault", async () => {
   const r = await runScript(`
     const calls = [];
-    const server = { onUnexpected: (e) => calls.push(e.message) };
+    const server = { fault: (e) => calls.push(e.message) };
     u.installUnexpectedErrorHandlers("mosh-server", u.daemonPolicy(() => server));
     ${THROW_TWICE}`);
   assert.equal(r.code, 0, r.stderr);
@@ -56,14 +56,16 @@ Deno.test("the daemon keeps its session running and hands each error to onUnexpe
   assert.match(r.log, /mosh-server\[\d+\]: Error: a rejection nobody awaited\n/);
 });
 
-Deno.test("a daemon whose server has no onUnexpected logs and keeps running", async () => {
+Deno.test("a daemon whose server cannot take the fault logs both and exits", async () => {
   const r = await runScript(`
     const calls = [];
-    u.installUnexpectedErrorHandlers("mosh-server", u.daemonPolicy(() => ({})));
+    const server = { fault: () => { throw new Error("the session is broken too"); } };
+    u.installUnexpectedErrorHandlers("mosh-server", u.daemonPolicy(() => server));
     ${THROW_TWICE}`);
-  assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout.trim(), "still running []");
-  assert.equal(r.log.match(/mosh-server\[\d+\]:/g)?.length, 2);
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stdout.trim(), "", "it did not keep running");
+  assert.match(r.log, /RangeError: from a callback/);
+  assert.match(r.log, /Error: the session is broken too/);
 });
 
 Deno.test("before the daemon has a server, and in mosh: logged, then exit 1 as Deno does", async () => {
