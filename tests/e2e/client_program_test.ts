@@ -119,12 +119,15 @@ Deno.test({
 });
 
 Deno.test({
-  name: "the client takes the alternate screen and gives it back; MOSH_NO_TERM_INIT keeps it",
+  name:
+    "without native scrollback the client takes the alternate screen and gives it back; MOSH_NO_TERM_INIT keeps it",
   ...e2e,
   async fn() {
     for (const noInit of [false, true]) {
       const s = await startServer("ours", ["-i", "127.0.0.1", "-p", "0"], SHELL, SHELL_ENV);
-      const env: Record<string, string> = noInit ? { MOSH_NO_TERM_INIT: "1" } : {};
+      const env: Record<string, string> = noInit
+        ? { MOSH_NO_TERM_INIT: "1", MOSH_NO_SCROLLBACK: "1" }
+        : { MOSH_NO_SCROLLBACK: "1" };
       const tmux = await Tmux.start(
         `sh -c ${shellQuote("echo underneath; " + clientCommand("ours", s, env) + AFTER)}`,
       );

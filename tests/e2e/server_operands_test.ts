@@ -37,11 +37,10 @@ async function run(which: "ours" | "debian", args: string[]) {
   };
 }
 
+// `list` and `attach` are subcommands of ours (reattach, docs/sessions.md): where Debian's
+// mosh-server takes them for an address, ours lists and attaches (tests/cli/session_command_test.ts).
 const CASES: string[][] = [
-  ["list"],
-  ["attach"],
   ["-x"],
-  ["list", "0"],
   ["foo", "bar"],
   ["127.0.0.1", "abc"],
   ["a", "b", "c"],

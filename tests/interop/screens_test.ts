@@ -28,10 +28,16 @@ async function replay(client: Kind, server: Kind, file: string, w: number, h: nu
     `stty -echo; cat ${shellQuote(dir + file)}; sleep 0.5; printf ${marker}; sleep 30`,
   ];
   const s = await startServer(server, ["-i", "127.0.0.1", "-p", "0", "-c", "256"], command);
-  const tmux = await Tmux.start(`sh -c ${shellQuote(clientCommand(client, s) + "; sleep 30")}`, {
-    width: w,
-    height: h,
-  });
+  // Our client without native scrollback is mosh's client: these screens are mosh's own pair's.
+  // (With it, the alternate screen is real: tests/e2e/scrollback_test.ts.)
+  const env: Record<string, string> = client === "ours" ? { MOSH_NO_SCROLLBACK: "1" } : {};
+  const tmux = await Tmux.start(
+    `sh -c ${shellQuote(clientCommand(client, s, env) + "; sleep 30")}`,
+    {
+      width: w,
+      height: h,
+    },
+  );
   try {
     await tmux.waitFor((x) => x.includes(marker), 10_000, `${client}/${server} ${file}`);
     return await tmux.settled();
