@@ -32,7 +32,7 @@ import { CompleteTerminal } from "../statesync/complete_terminal.ts";
 import type { Framebuffer } from "../terminal/framebuffer.ts";
 import { type DisplayOptions, newFrame } from "../terminal/display.ts";
 import { historyFrame, historyMarkerRow } from "../terminal/history_frame.ts";
-import type { Row } from "../terminal/row.ts";
+import { Row } from "../terminal/row.ts";
 import { type DisplayPreference, PredictionEngine } from "../prediction/prediction.ts";
 import type { ClientAction } from "./action.ts";
 import { escapeConfig, EscapeFilter } from "./escape.ts";
@@ -141,7 +141,8 @@ export class ClientSession {
   #historyWritten = 0;
   /** The last history row written continues on the screen's top row (a soft wrap). */
   #topRowContinues = false;
-  /** The terminal's height, for pushing its screen into its scrollback. */
+  /** The terminal's size: for pushing its screen into its scrollback, and fitting frames. */
+  #width: number;
   #height: number;
   /**
    * The row (1-based) of the terminal's cursor when the session began, from its answer to a
@@ -164,6 +165,7 @@ export class ClientSession {
     this.#termInit = settings.termInit;
     const announced = (settings.features ?? CLIENT_FEATURES) & CLIENT_FEATURES;
     this.#mode = announced & Feature.history ? "undecided" : "mosh";
+    this.#width = options.width;
     this.#height = options.height;
     this.notifications = new NotificationEngine(now);
     this.predictions = new PredictionEngine({
@@ -244,9 +246,13 @@ export class ClientSession {
   /** The user's window is now `width`×`height`. */
   resize(now: number, width: number, height: number): void {
     if (this.#exited || this.transport.sender.shutdownInProgress) return;
+    this.#width = width;
     this.#height = height;
     this.transport.setCurrentState(this.transport.currentState.pushResize(width, height));
     this.predictions.reset();
+    // What the terminal shows after a resize is its own business (it may reflow, or pull
+    // lines back from its history): draw everything again, as mosh does.
+    this.#repaint = true;
     this.#service(now);
   }
 
@@ -459,7 +465,12 @@ export class ClientSession {
     this.predictions.setSendInterval(t.sender.sendInterval);
     this.predictions.setLocalFrameLateAcked(server.echoAck);
     this.predictions.cull(server.fb, now);
-    const fb = this.predictions.apply(server.fb);
+    let fb = this.predictions.apply(server.fb);
+    // Until the server's screen follows a resize, it is drawn cut or extended to the terminal:
+    // a frame taller than the terminal would scroll it, and push lines into its history.
+    if (this.#mode === "scrollback" && (fb.width !== this.#width || fb.height !== this.#height)) {
+      fb = fb.resized(this.#width, this.#height);
+    }
     const bar = forExit ? null : this.notifications.text(now);
     if (bar === null) return fb;
     // The same frame under the same bar is the frame already made: nothing to draw.
@@ -511,7 +522,12 @@ export class ClientSession {
     const from = this.#historyWritten;
     const rows: Row[] = [];
     const firstSent = d ? d.start : state.historyEnd;
-    if (firstSent > from) rows.push(historyMarkerRow(firstSent - from, width));
+    if (firstSent > from) {
+      // A line cut short by the gap ends here (an empty last piece), so that the marker is a
+      // line of its own and not read as the rest of it.
+      if (this.#topRowContinues) rows.push(Row.blank(width));
+      rows.push(historyMarkerRow(firstSent - from, width));
+    }
     if (d) rows.push(...d.rows.slice(Math.max(0, from - d.start)));
     this.#historyWritten = state.historyEnd;
     return rows;

@@ -93,12 +93,14 @@ export interface HistorySource {
 }
 
 /**
- * History rows a frame carries at most: a flood sends its newest lines, not all of them; the
- * output of an ordinary command (a long `ls`, a `cat` of a page) fits whole.
+ * History rows a frame carries at most. A frame carries the newest rows since the client's
+ * state, so that the lines just above the screen always join it and the scrollback never has a
+ * silent gap; what does not fit (a flood) is left out and marked. The output of an ordinary
+ * command (`seq 1 3000`, a long `ls`, a `cat` of a few thousand lines) fits whole.
  */
-export const HISTORY_ROWS_PER_FRAME = 1000;
-/** Bytes of encoded history rows a frame carries at most (before zlib, which takes ~10x). */
-export const HISTORY_BYTES_PER_FRAME = 64 * 1024;
+export const HISTORY_ROWS_PER_FRAME = 5000;
+/** Bytes of encoded history rows a frame carries at most (before zlib, which takes 5-10x). */
+export const HISTORY_BYTES_PER_FRAME = 256 * 1024;
 /**
  * Bytes of history the first frame of a connection may carry (from state 0: a new client, or
  * one that attached): everything kept, within this bound.
