@@ -467,8 +467,9 @@ export class ClientSession {
     this.predictions.cull(server.fb, now);
     let fb = this.predictions.apply(server.fb);
     // Until the server's screen follows a resize, it is drawn cut or extended to the terminal:
-    // a frame taller than the terminal would scroll it, and push lines into its history.
-    if (this.#mode === "scrollback" && (fb.width !== this.#width || fb.height !== this.#height)) {
+    // a frame taller than the terminal would scroll it (pushing lines into its history, or
+    // the notification bar off the top).
+    if (fb.width !== this.#width || fb.height !== this.#height) {
       fb = fb.resized(this.#width, this.#height);
     }
     const bar = forExit ? null : this.notifications.text(now);

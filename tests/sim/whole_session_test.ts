@@ -298,3 +298,29 @@ Deno.test("whole sessions: with resizes, the scrollback holds the server's lines
     runs(500),
   );
 });
+
+Deno.test("whole sessions without native scrollback (mosh's way): the bar shows during an outage, even right after a resize (300 sessions)", () => {
+  const APPEARS = SERVER_LATE_MS + ACK_INTERVAL + 1;
+  fc.assert(
+    fc.property(
+      wholeScenario({ lossy: false }),
+      fc.integer({ min: 3000, max: 12_000 }),
+      fc.integer({ min: 0, max: 200 }),
+      (s, start, before) => {
+        const end = start + APPEARS + 2000;
+        const r = runWholeSession({
+          ...s,
+          features: Feature.notice,
+          // The window changes just before the outage, so the server's screen lags it.
+          resizes: [{ at: start - before, width: s.width, height: s.height + 1 }],
+          blackouts: [{ start, end }],
+          healAt: end,
+          observe: [start + APPEARS],
+          end: end + 1000,
+        });
+        assert.match(r.observations[0].rows[0], /^mosh: Last (contact|reply) /);
+      },
+    ),
+    runs(300),
+  );
+});
