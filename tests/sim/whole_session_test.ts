@@ -305,14 +305,17 @@ Deno.test("whole sessions without native scrollback (mosh's way): the bar shows 
     fc.property(
       wholeScenario({ lossy: false }),
       fc.integer({ min: 3000, max: 12_000 }),
-      fc.integer({ min: 0, max: 200 }),
+      fc.integer({ min: 1, max: 60 }),
       (s, start, before) => {
         const end = start + APPEARS + 2000;
         const r = runWholeSession({
           ...s,
           features: Feature.notice,
-          // The window changes just before the outage, so the server's screen lags it.
-          resizes: [{ at: start - before, width: s.width, height: s.height + 1 }],
+          // The window shrinks just before the outage: the server's screen, larger, lags it.
+          resizes: [
+            { at: 0, width: s.width + 21, height: s.height },
+            { at: start - before, width: s.width, height: s.height },
+          ],
           blackouts: [{ start, end }],
           healAt: end,
           observe: [start + APPEARS],
