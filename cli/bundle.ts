@@ -56,6 +56,9 @@ export async function buildBundle(output: string): Promise<number> {
   try {
     const map = `${dir}/import_map.json`;
     await Deno.writeTextFile(map, JSON.stringify({ imports: bundleImportMap(config.imports) }));
+    // The name matters: to a name that does not end in .js, esbuild imports CommonJS modules
+    // without Node's rule (`default` is module.exports), and xterm's `default` is undefined.
+    const built = `${dir}/denomosh.js`;
     const r = await new Deno.Command(Deno.execPath(), {
       args: [
         "bundle",
@@ -65,7 +68,7 @@ export async function buildBundle(output: string): Promise<number> {
         "--import-map",
         map,
         "--output",
-        output,
+        built,
         `${ROOT}/cli/main.ts`,
       ],
       cwd: ROOT,
@@ -74,6 +77,7 @@ export async function buildBundle(output: string): Promise<number> {
       stderr: "piped",
     }).output();
     if (!r.success) throw new Error(explainBundleFailure(new TextDecoder().decode(r.stderr)));
+    await Deno.copyFile(built, output);
     return (await Deno.stat(output)).size;
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
