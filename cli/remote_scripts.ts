@@ -87,7 +87,7 @@ export const INSTALL_SCRIPT = oneLine(`
   case $e in *DENOMOSH-UNPACK-FAILED*) s=1;; esac;
   if [ $s != 0 ]; then
     case $e in
-      *"No space left"*|*"quota exceeded"*) fail space "the disk is full";;
+      *"No space left"*|*"quota exceeded"*) fail space "while unpacking";;
       *) fail copy "$(echo "$e" | head -n 1)";;
     esac;
   fi;
@@ -106,7 +106,7 @@ export const INSTALL_SCRIPT = oneLine(`
   i=0;
   for a in "$@"; do
     p=\${a%%:*}; r=\${a#*:}; m=\${r%%:*}; n=$d/$p;
-    mv -f "$t/f$i" "\${n%/*}/.\${n##*/}.denomosh-new.$$" 2>/dev/null || fail space "no room for $p";
+    mv -f "$t/f$i" "\${n%/*}/.\${n##*/}.denomosh-new.$$" 2>/dev/null || fail space "while moving $p into place";
     chmod "$m" "\${n%/*}/.\${n##*/}.denomosh-new.$$" || fail place "cannot set the mode of $p";
     i=$((i+1));
   done;

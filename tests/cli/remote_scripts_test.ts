@@ -281,7 +281,7 @@ Deno.test({
           await gzip(tarOf(files)),
         );
         assert.equal(r.code, 1);
-        assert.match(r.out, /^DENOMOSH-ERROR space the disk is full$/m);
+        assert.match(r.out, /^DENOMOSH-ERROR space while unpacking$/m);
         assert.deepEqual(await leftovers(home), ["bin", "lib", "lib/denomosh"]);
       } finally {
         await new Deno.Command("umount", { args: [`${home}/.local`] }).output();
