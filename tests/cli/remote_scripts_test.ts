@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { createHash } from "node:crypto";
 import {
+  INSTALL_SCRIPT,
   installCommand,
   INSTALLED,
   type InstallEntry,
@@ -49,13 +50,12 @@ async function gzip(data: Uint8Array): Promise<Uint8Array> {
 
 /**
  * Runs a remote command line as the login shell would (`sh -c LINE`) with HOME=`home`,
- * feeding it `input` (then closing it, unless `hold`).
+ * feeding it `input`.
  */
 async function runRemote(
   line: string,
   home: string,
   input: Uint8Array,
-  opts: { kill?: Deno.Signal } = {},
 ): Promise<{ code: number; out: string }> {
   const child = new Deno.Command("sh", {
     args: ["-c", line],
@@ -66,18 +66,39 @@ async function runRemote(
     stderr: "piped",
   }).spawn();
   const w = child.stdin.getWriter();
-  if (opts.kill) {
-    // Half the stream, then the signal while the installer waits for the rest.
-    await w.write(input.subarray(0, input.length >> 1));
-    await waitFor(async () => (await leftovers(home)).some((p) => p.includes("denomosh-install")));
-    child.kill(opts.kill);
-    await w.close().catch(() => {});
-  } else {
-    await w.write(input).catch(() => {});
-    await w.close().catch(() => {});
-  }
+  await w.write(input).catch(() => {});
+  await w.close().catch(() => {});
   const r = await child.output();
   return { code: r.code, out: text(r.stdout) + text(r.stderr) };
+}
+
+/**
+ * Runs the installer itself (no shell in between), in a process group of its own, with half of
+ * `input`, and sends the group `signal` once it has begun unpacking, as a hangup or a `kill` of
+ * the job would; its input stays open until it has ended, so only the signal ends it.
+ */
+async function interruptInstaller(
+  home: string,
+  files: Sent[],
+  signal: Deno.Signal,
+): Promise<Deno.CommandStatus> {
+  const args = entries(files).map((e) => `${e.path}:${e.mode.toString(8)}:${e.sha256}`);
+  const child = new Deno.Command("setsid", {
+    args: ["sh", "-c", INSTALL_SCRIPT, "denomosh-install", "raw", "sha256sum", ...args],
+    env: { HOME: home, PATH: "/usr/bin:/bin" },
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const w = child.stdin.getWriter();
+  const input = tarOf(files);
+  await w.write(input.subarray(0, input.length >> 1));
+  await waitFor(async () => (await leftovers(home)).some((p) => p.includes("denomosh-install")));
+  Deno.kill(-child.pid, signal); // setsid made it the leader of its group
+  const status = await child.status;
+  await w.close().catch(() => {});
+  return status;
 }
 
 async function waitFor(test: () => Promise<boolean>, ms = 5000): Promise<void> {
@@ -233,8 +254,8 @@ Deno.test("an installer interrupted mid-copy leaves nothing installed and nothin
   for (const signal of ["SIGTERM", "SIGHUP", "SIGKILL"] as const) {
     await withHome(async (home) => {
       const files = [{ ...BUNDLE, data: new Uint8Array(300_000) }, SERVER];
-      const line = installCommand(false, "sha256sum", entries(files));
-      await runRemote(line, home, tarOf(files), { kill: signal });
+      const status = await interruptInstaller(home, files, signal);
+      assert.equal(status.success, false, signal);
       assert.deepEqual(await executables(home), [], signal);
       const left = await leftovers(home);
       assert.ok(!left.includes("bin/mosh-server"), `${signal}: ${left}`);
