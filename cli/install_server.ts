@@ -126,42 +126,47 @@ export async function findOrInstallServer(
     return { status: 1 };
   }
   const interactive = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
-  let yes = o.installServer === true;
-  if (!yes && o.installServer === undefined && interactive) {
-    yes = await ask(
-      next.from === undefined
-        ? `mosh-server was not found on ${host}. ` +
-          "Install denomosh's server into ~/.local/bin there? [y/N] "
-        : `${host} has denomosh's mosh-server ${next.from} in ~/.local/bin. ` +
-          `Upgrade it to ${VERSION}? [y/N] `,
-    );
-    if (!yes && next.from === undefined) {
-      err(`${ctx.argv0}: mosh-server was not found on ${host}, and was not installed.\n`);
-      return { status: 1 };
-    }
-  }
-  if (!yes) {
-    // Declined or not asked: an older server of ours still serves; none is today's error.
+  const willAsk = o.installServer === undefined && interactive;
+  if (o.installServer !== true && !willAsk) {
+    // Not to be asked: an older server of ours still serves; none is today's error.
     if (next.from !== undefined) return { server: REMOTE_SERVER };
     err(ctx.missing.replace(/\n$/, "") + " Or let mosh install ours: --install-server\n");
     return { status: 1 };
   }
 
+  // What would be copied, and whether the host can take it, before anyone is asked.
   const local = {
     mode: runMode(),
     platform: unamePlatform(Deno.build.os, Deno.build.arch),
     deno: Deno.version.deno,
   };
   const chosen = choosePieces(local, facts);
-  if ("refuse" in chosen) return cannot(chosen.refuse);
-  const unfit = hostUnfit(facts, await estimateSize(chosen.pieces));
-  if (unfit) return cannot(unfit);
-
+  const pieces = "pieces" in chosen ? chosen.pieces : [];
+  const unfit = "refuse" in chosen ? chosen.refuse : hostUnfit(facts, await estimateSize(pieces));
+  if (unfit !== null) {
+    if (next.from === undefined) return cannot(unfit);
+    err(`${ctx.argv0}: cannot upgrade mosh-server on ${host}: ${unfit}; using ${next.from}\n`);
+    return { server: REMOTE_SERVER };
+  }
+  if (willAsk) {
+    const yes = await ask(
+      next.from === undefined
+        ? `mosh-server was not found on ${host}. ` +
+          "Install denomosh's server into ~/.local/bin there? [y/N] "
+        : `${host} has denomosh's mosh-server ${next.from} in ~/.local/bin. ` +
+          `Upgrade it to ${VERSION}? [y/N] `,
+    );
+    if (!yes && next.from !== undefined) return { server: REMOTE_SERVER };
+    if (!yes) {
+      err(`${ctx.argv0}: mosh-server was not found on ${host}, and was not installed.\n`);
+      return { status: 1 };
+    }
+  }
   const work = await Deno.makeTempDir({ prefix: "denomosh-install-" });
   try {
     let files: PayloadFile[];
     try {
-      files = await gatherPayload(chosen.pieces, work);
+      files = await gatherPayload(pieces, work);
     } catch (e) {
       return cannot(e instanceof Error ? e.message : String(e));
     }

@@ -383,6 +383,32 @@ Deno.test({
         assert.ok((await Deno.readTextFile(`${LOCAL}/bin/mosh-server`)).includes(LAUNCHER_MARK));
         assert.equal(copies(await w.log()), 1);
       });
+      await t.step(
+        "an upgrade the host cannot take: why, in one line, and the older one is used",
+        async () => {
+          await user.reset({ hide: ["deno"] });
+          await user.shim("uname", "#!/bin/sh\necho Darwin arm64\n");
+          await Deno.mkdir(`${LOCAL}/bin`, { recursive: true });
+          await Deno.writeTextFile(
+            `${LOCAL}/bin/mosh-server`,
+            '#!/bin/sh\necho "mosh-server (denomosh 0.0.1, compatible with mosh 1.4.0)"\n',
+            { mode: 0o755 },
+          );
+          const w = await sshWrapper(work, sshd);
+          const r = await runMosh(moshWords(user, w, ["--install-server"]));
+          assert.match(
+            r.text,
+            /^mosh: cannot upgrade mosh-server on 127\.0\.0\.1: it is Darwin arm64 with no deno, .*; using 0\.0\.1$/m,
+          );
+          const log = await w.log();
+          assert.equal(copies(log), 0);
+          assert.ok(
+            log.at(-1)!.includes("~/.local/bin/mosh-server 'new'"),
+            "started the older one",
+          );
+          assert.notEqual(r.code, 0, "which prints no MOSH CONNECT here");
+        },
+      );
     } finally {
       await Deno.remove(work, { recursive: true }).catch(() => {});
       await user.close();
