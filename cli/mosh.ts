@@ -7,6 +7,9 @@
  * `--local` runs our own mosh-server on this machine without ssh (default host 127.0.0.1), the
  * whole protocol on loopback. `--fake-proxy` is the internal ProxyCommand mode, as in mosh.
  *
+ * When the host has no `mosh-server`, cli/install_server.ts looks for ours in ~/.local/bin
+ * there, or installs it, and the session starts with that one (docs/install.md).
+ *
  * @module
  */
 
@@ -21,6 +24,7 @@ import {
 } from "./ssh_command.ts";
 import { BootstrapReader } from "./bootstrap_line.ts";
 import { fakeProxy, FAMILIES, resolve } from "./fake_proxy.ts";
+import { findOrInstallServer } from "./install_server.ts";
 import { selfCommand } from "./self.ts";
 import { VERSION } from "./version.ts";
 import { writeAll } from "./output.ts";
@@ -72,6 +76,10 @@ export function moshUsage(argv0 = "mosh"): string {
                                 fresh key, instead of starting a new one
         --no-scrollback      no native scrollback: the client's alternate
                                 screen and no history, exactly as mosh
+
+        --install-server     when the host has no mosh-server, install
+                                ours into ~/.local/bin there without asking
+        --no-install-server  never offer to (default: ask on a terminal)
 
         --experimental-remote-ip=(local|remote|proxy)  select the method for
                              discovering the remote IP address to use for mosh
@@ -277,8 +285,15 @@ export async function moshMain(args: string[], argv0 = "mosh"): Promise<number> 
   }
 
   const self = selfCommand("mosh", []);
-  const start: SshStart = { options: o, userhost, colors, env, self: [self.cmd, ...self.args] };
+  let start: SshStart = { options: o, userhost, colors, env, self: [self.cmd, ...self.args] };
   let end = await bootstrap(argv0, start, ip, env);
+  if ("missing" in end) {
+    // No mosh-server on the host's PATH: ours in ~/.local/bin, found or installed.
+    const found = await findOrInstallServer({ argv0, options: o, userhost, missing: end.missing });
+    if ("status" in found) return found.status;
+    start = { ...start, options: { ...o, server: found.server } };
+    end = await bootstrap(argv0, start, ip, env);
+  }
   if ("choices" in end) {
     // `--attach` with several detached sessions: ask, or say how to choose.
     const pid = Deno.stdin.isTerminal() ? await askForSession(end.choices) : undefined;
@@ -286,7 +301,12 @@ export async function moshMain(args: string[], argv0 = "mosh"): Promise<number> 
       err(`${argv0}: ${end.choices.length} detached sessions; choose one with --attach=PID\n`);
       return 1;
     }
-    end = await bootstrap(argv0, { ...start, options: { ...o, attach: String(pid) } }, ip, env);
+    const options = { ...start.options, attach: String(pid) };
+    end = await bootstrap(argv0, { ...start, options }, ip, env);
+  }
+  if ("missing" in end) {
+    err(end.missing); // gone between two starts: nothing more to try
+    return 1;
   }
   if ("status" in end) return end.status;
   if ("choices" in end) return 1; // a second list: the sessions changed under us
@@ -296,7 +316,9 @@ export async function moshMain(args: string[], argv0 = "mosh"): Promise<number> 
 /**
  * Starts the server (over ssh, or here with `--local`) and reads its bootstrap lines.
  * @returns the server's address, port and key; the sessions to choose from (`--attach` with
- *   several); or the status to exit with, its message printed
+ *   several); `missing` with the message for a host without `mosh-server`, when ours may be
+ *   looked for there (not `--local`, not `--no-install-server`, no `--server`), unprinted; or
+ *   the status to exit with, its message printed
  */
 async function bootstrap(
   argv0: string,
@@ -304,7 +326,10 @@ async function bootstrap(
   ip: string | undefined,
   env: Env,
 ): Promise<
-  { ip: string; port: string; key: string } | { choices: readonly number[] } | { status: number }
+  | { ip: string; port: string; key: string }
+  | { choices: readonly number[] }
+  | { missing: string }
+  | { status: number }
 > {
   const o = start.options;
   let starter: Deno.ChildProcess;
@@ -333,7 +358,10 @@ async function bootstrap(
   if (o.attach !== undefined && status.code === 1 && seen.length) return { status: 1 };
   // Where ssh or the server's start failed, our message says which and what to do.
   const ours = end.reason === "no-connect" || (end.reason === "no-ip" && !reader.connected);
-  err(ours ? explainFailure(argv0, o, status.code, seen) : end.error + "\n");
+  const message = ours ? explainFailure(argv0, o, status.code, seen) : end.error + "\n";
+  const mayInstall = !o.local && o.installServer !== false && o.server === "mosh-server";
+  if (ours && mayInstall && serverMissing(o, status.code, seen)) return { missing: message };
+  err(message);
   return { status: 1 };
 }
 
@@ -383,6 +411,13 @@ async function runClient(
   return (await child.status).code;
 }
 
+/** Whether the server's start failed because there is no such command (exit status 127). */
+function serverMissing(o: { local: boolean }, code: number, seen: string[]): boolean {
+  if (!o.local && code === 255) return false; // ssh's own failure
+  return code === 127 ||
+    /command not found|not found|No such file or directory/i.test(seen.join("\n"));
+}
+
 /** The one message for a session that did not start, with the way out. */
 function explainFailure(
   argv0: string,
@@ -390,12 +425,11 @@ function explainFailure(
   code: number,
   seen: string[],
 ): string {
-  const said = seen.join("\n");
   if (!o.local && code === 255) {
     return `${argv0}: ssh failed (exit status 255); its message is above. ` +
       'Check the host name, the ssh port (--ssh="ssh -p PORT") and your credentials.\n';
   }
-  if (code === 127 || /command not found|not found|No such file or directory/i.test(said)) {
+  if (serverMissing(o, code, seen)) {
     return `${argv0}: ${o.server} was not found on the ${o.local ? "local" : "remote"} host. ` +
       "If it is installed in your home directory, say where: --server=~/local/bin/mosh-server\n";
   }

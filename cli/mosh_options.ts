@@ -32,6 +32,12 @@ export interface MoshOptions {
   attach?: string;
   /** `--no-scrollback`: no native scrollback, exactly mosh's screen (the client's alternate screen). */
   scrollback: boolean;
+  /**
+   * `--install-server` (true: install ours on a host without mosh-server, without asking),
+   * `--no-install-server` (false: never; report the missing server as mosh does), or
+   * undefined: ask when on a terminal (docs/install.md).
+   */
+  installServer?: boolean;
   /** `[user@]host` and the remote command. */
   operands: string[];
 }
@@ -81,6 +87,12 @@ const SPECS: Spec[] = [
   { name: "experimental-remote-ip", arg: true, set: (o, v) => (o.remoteIp = v as string) },
   { name: "attach", arg: "optional", set: (o, v) => (o.attach = v as string) },
   { name: "scrollback", arg: false, negatable: true, set: (o, v) => (o.scrollback = v as boolean) },
+  {
+    name: "install-server",
+    arg: false,
+    negatable: true,
+    set: (o, v) => (o.installServer = v as boolean),
+  },
 ];
 
 /** Perl's `\s` on a byte string: ASCII whitespace. */

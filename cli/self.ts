@@ -3,7 +3,9 @@
  * daemon, and `mosh` starts mosh-server (`--local`) or the client. Running from source that is
  * `deno run -A --config deno.json cli/<role>.ts`; compiled, it is our own executable with a
  * first argument that names the role (the name we were invoked by is not ours to choose when
- * spawning, and `Deno.execPath()` resolves the links that would otherwise carry it).
+ * spawning, and `Deno.execPath()` resolves the links that would otherwise carry it); bundled
+ * (the portable form of docs/install.md: one JavaScript file of the three programs, run by a
+ * launcher), it is `deno run` of that file with the role flag.
  *
  * @module
  */
@@ -36,9 +38,47 @@ export function isCompiled(): boolean {
   return exe !== "deno" && exe !== "deno.exe";
 }
 
+/**
+ * The flags of `deno run` for the bundle of the portable form, in the launcher
+ * (cli/launcher.ts) and here alike: no config file (the bundle needs none, and a deno.json in
+ * the working directory must not change how it runs), the unstable net API that deno.json's
+ * "unstable" grants from source, and our V8 flags.
+ */
+export const BUNDLE_RUN_FLAGS: readonly string[] = [
+  "-A",
+  "--quiet",
+  "--no-config",
+  "--unstable-net",
+  V8_FLAGS,
+];
+
+/** How this process runs: a `deno compile` executable, a bundle under `deno run`, or source. */
+export type RunMode = "compiled" | "bundled" | "source";
+
+/**
+ * How this process runs. Bundled, this module is no longer cli/self.ts: its URL is the
+ * bundle's (cli/bundle.ts builds it from cli/main.ts).
+ */
+export function runMode(): RunMode {
+  if (isCompiled()) return "compiled";
+  return import.meta.url.endsWith("/cli/self.ts") ? "source" : "bundled";
+}
+
+/** The bundle this process runs from, when {@link runMode} is "bundled". */
+export function bundlePath(): string {
+  return decodeURIComponent(new URL(import.meta.url).pathname);
+}
+
 /** The command line that runs `role` with `args`. */
 export function selfCommand(role: Role, args: string[]): { cmd: string; args: string[] } {
-  if (isCompiled()) return { cmd: Deno.execPath(), args: [ROLE_FLAG + role, ...args] };
+  const mode = runMode();
+  if (mode === "compiled") return { cmd: Deno.execPath(), args: [ROLE_FLAG + role, ...args] };
+  if (mode === "bundled") {
+    return {
+      cmd: Deno.execPath(),
+      args: ["run", ...BUNDLE_RUN_FLAGS, bundlePath(), ROLE_FLAG + role, ...args],
+    };
+  }
   const config = new URL("../deno.json", import.meta.url).pathname;
   const entry = new URL(ENTRY[role], import.meta.url).pathname;
   return {

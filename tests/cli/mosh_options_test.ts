@@ -86,3 +86,14 @@ Deno.test("arguments are quoted for the remote shell as mosh quotes them", () =>
     `'new' '-l' 'LANG=C.UTF-8' 'it'\\''s'`,
   );
 });
+
+Deno.test("--install-server and --no-install-server; neither leaves the choice to a question", () => {
+  assertEquals(ok(["h"]).installServer, undefined);
+  assertEquals(ok(["--install-server", "h"]).installServer, true);
+  assertEquals(ok(["h", "--no-install-server"]).installServer, false);
+  assertEquals(ok(["--noinstall-server", "h"]).installServer, false);
+  assertEquals(ok(["--install", "h"]).installServer, true, "a unique prefix, as Getopt::Long");
+  // As with Getopt::Long, --no-i could now be --no-init or --no-install-server.
+  assertEquals(parseMoshArgs(["--no-i", "h"]), { error: "Unknown option: no-i" });
+  assertEquals(ok(["--no-ini", "h"]).init, false);
+});

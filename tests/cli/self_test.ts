@@ -1,5 +1,5 @@
 import { assertEquals } from "../_assert.ts";
-import { ROLE_FLAG, roleOf, selfCommand, V8_FLAGS } from "../../cli/self.ts";
+import { BUNDLE_RUN_FLAGS, ROLE_FLAG, roleOf, selfCommand, V8_FLAGS } from "../../cli/self.ts";
 import { compileArgs } from "../../tools/compile.ts";
 
 Deno.test("the invoked name or the role flag selects the program", () => {
@@ -28,4 +28,9 @@ Deno.test("the tasks and the compiled executable run with the same V8 flags as s
     assertEquals(tasks[t].split(" ").includes(V8_FLAGS), true, `deno task ${t}: ${tasks[t]}`);
   }
   assertEquals(compileArgs("/p").includes(V8_FLAGS), true, "deno compile bakes them in");
+  assertEquals(
+    BUNDLE_RUN_FLAGS.includes(V8_FLAGS),
+    true,
+    "the portable form's launcher passes them",
+  );
 });
