@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { shellQuote, Tmux } from "./_tmux.ts";
-import { clientCommand, SHELL, SHELL_ENV, startServer, type StartedServer } from "./_programs.ts";
+import { clientCommand, SHELL, SHELL_ENV, type StartedServer, startServer } from "./_programs.ts";
 import { ImpairmentProxy } from "./_proxy.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
@@ -145,7 +145,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "scrollback: vi and less draw on a real alternate screen; the shell's screen comes back, nothing of theirs is history",
+  name:
+    "scrollback: vi and less draw on a real alternate screen; the shell's screen comes back, nothing of theirs is history",
   ...e2e,
   async fn() {
     const s = await session();
@@ -161,7 +162,11 @@ Deno.test({
       for (const [open, quit] of [[`vi -u NONE ${file}`, ":q\r"], [`less ${file}`, "q"]]) {
         await s.tmux.type(open + "\r");
         await s.tmux.waitFor((x) => x.includes("ALTERNATE-1"), 10_000, open);
-        assert.equal(await s.tmux.format("alternate_on"), "1", `${open} is on the alternate screen`);
+        assert.equal(
+          await s.tmux.format("alternate_on"),
+          "1",
+          `${open} is on the alternate screen`,
+        );
         if (open.startsWith("less")) {
           await s.tmux.type("100g"); // to line 100: it scrolls, on the alternate screen
           await s.tmux.waitFor((x) => /^ALTERNATE-99$/m.test(x), 10_000, "less paging");
