@@ -23,6 +23,7 @@ import { type Clock, systemClock } from "../io/clock.ts";
 import { type DatagramNetwork, type DatagramSocket, udpNetwork } from "../io/datagram.ts";
 import { kill } from "../io/libc.ts";
 import { IdleCollector } from "../io/idle_gc.ts";
+import { logUnexpected } from "../io/crash_log.ts";
 import { nativePlatform } from "../io/platform.ts";
 import type { Platform } from "../core/platform.ts";
 
@@ -41,6 +42,8 @@ export interface ClientConfig {
   network?: DatagramNetwork;
   /** The clock and timers; the system's unless a test runs in virtual time. */
   clock?: Clock;
+  /** Where a fault goes besides the session: the crash log the user can find, by default. */
+  faultLog?: (error: unknown) => void;
   /** The AES block cipher, zlib and randomness; the machine's own unless a test says not. */
   platform?: Platform;
   /** Listen for SIGWINCH, SIGCONT, SIGTERM, SIGINT, SIGHUP, SIGPIPE; default true. */
@@ -141,6 +144,7 @@ export class MoshClient {
 
   /** An exception in an event's handling: the terminal is given back and the client ends. */
   #contain(error: unknown): void {
+    (this.#config.faultLog ?? ((e) => logUnexpected("mosh-client", e)))(error); // io/crash_log.ts
     try {
       this.session.fault(this.#clock.now(), error);
     } catch {

@@ -23,6 +23,7 @@ import { bindServer } from "./bind.ts";
 import type { AttachAnswer, AttachRequest, ControlError, SessionInfo } from "./control_protocol.ts";
 import { Pty } from "../io/pty.ts";
 import { IdleCollector } from "../io/idle_gc.ts";
+import { logUnexpected } from "../io/crash_log.ts";
 import { writePrivateFile } from "../io/private_file.ts";
 import { SessionUtmp } from "../io/utmp.ts";
 import { nativePlatform } from "../io/platform.ts";
@@ -91,6 +92,8 @@ export interface ServerConfig extends ApplicationSpec {
   screenDump?: string;
   /** The clock and timers; the system's unless a test runs in virtual time. */
   clock?: Clock;
+  /** Where a fault goes besides the session: the crash log the user can find, by default. */
+  faultLog?: (error: unknown) => void;
   /** The AES block cipher, zlib and randomness; the machine's own unless a test says not. */
   platform?: Platform;
   /** Starts the application on a pty of the given size; a real pty unless a test says not. */
@@ -246,6 +249,7 @@ export class MoshServer {
 
   /** An exception in an event's handling: the session ends itself, telling the client. */
   #contain(error: unknown): void {
+    (this.#config.faultLog ?? ((e) => logUnexpected("mosh-server", e)))(error); // io/crash_log.ts
     try {
       this.session.fault(this.#clock.now(), error);
     } catch (again) {

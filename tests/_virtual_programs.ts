@@ -164,6 +164,8 @@ export interface VirtualSession {
   /** The application, once the server has started it. */
   app(): ScriptedApplication | undefined;
   logs: string[];
+  /** What went to the crash log. */
+  faults: unknown[];
   serverDone: Promise<number>;
   serverScreen(): Framebuffer;
 }
@@ -186,6 +188,7 @@ export function virtualSession(options: VirtualSessionOptions = {}): VirtualSess
   const network = new MemoryNetwork(clock);
   const key = Base64Key.generate(platform);
   const logs: string[] = [];
+  const faults: unknown[] = [];
   let app: ScriptedApplication | undefined;
   const socket = network.bind("127.0.0.1", 60001);
   const server = new MoshServer({
@@ -205,6 +208,7 @@ export function virtualSession(options: VirtualSessionOptions = {}): VirtualSess
     clock,
     platform,
     signals: false,
+    faultLog: (e) => faults.push(e),
     spawn: (_spec, cols, rows) => (app = new ScriptedApplication(cols, rows)),
     ...options.server,
   });
@@ -220,6 +224,7 @@ export function virtualSession(options: VirtualSessionOptions = {}): VirtualSess
     clock,
     platform,
     signals: false,
+    faultLog: (e) => faults.push(e),
     ...options.client,
   });
   return {
@@ -230,6 +235,7 @@ export function virtualSession(options: VirtualSessionOptions = {}): VirtualSess
     tty,
     app: () => app,
     logs,
+    faults,
     serverDone: server.done,
     serverScreen: () => server.session.screen(),
   };
