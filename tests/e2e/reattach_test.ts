@@ -270,3 +270,62 @@ Deno.test({
     }
   },
 });
+
+/** Runs `mosh ARGS` without a terminal; its status and all it printed. */
+async function moshNoTerminal(args: string[]): Promise<{ code: number; text: string }> {
+  const self = selfCommand("mosh", args);
+  const r = await new Deno.Command(self.cmd, {
+    args: self.args,
+    env: { LANG: "C.UTF-8" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
+  return { code: r.code, text };
+}
+
+Deno.test({
+  name:
+    "mosh --attach without a terminal: with several detached sessions it fails with their list, with none it says so",
+  ...e2e,
+  async fn() {
+    const sshd = await startSshd();
+    const sessions = [
+      await startServer("ours", ["-i", "127.0.0.1"], SHELL, SHELL_ENV),
+      await startServer("ours", ["-i", "127.0.0.1"], SHELL, SHELL_ENV),
+    ];
+    try {
+      const several = await moshNoTerminal([
+        `--ssh=${sshd.sshCommand}`,
+        `--server=${OUR_SERVER}`,
+        "--attach",
+        "127.0.0.1",
+      ]);
+      assert.equal(several.code, 1, several.text);
+      for (const s of sessions) assert.match(several.text, new RegExp(`^${s.pid} +detached`, "m"));
+      assert.match(several.text, /2 detached sessions; choose one with --attach=PID/);
+      // No key in any process's arguments, ever: only in the attach answer on a socket.
+      for (const s of sessions) {
+        for (const e of Deno.readDirSync("/proc")) {
+          if (!/^\d+$/.test(e.name)) continue;
+          const argv = await Deno.readTextFile(`/proc/${e.name}/cmdline`).catch(() => "");
+          assert.ok(!argv.includes(s.key), `pid ${e.name} has a session key in its arguments`);
+        }
+      }
+      for (const s of sessions) s.stop();
+      for (const s of sessions) await waitGone(s.pid, 5000);
+      const none = await moshNoTerminal([
+        `--ssh=${sshd.sshCommand}`,
+        `--server=${OUR_SERVER}`,
+        "--attach",
+        "127.0.0.1",
+      ]);
+      assert.equal(none.code, 1, none.text);
+      assert.match(none.text, /no mosh session of yours here to attach to/);
+    } finally {
+      for (const s of sessions) s.stop();
+      await sshd.close();
+    }
+  },
+});
