@@ -23,6 +23,7 @@ import { type Clock, systemClock } from "../io/clock.ts";
 import { type DatagramNetwork, type DatagramSocket, udpNetwork } from "../io/datagram.ts";
 import { kill } from "../io/libc.ts";
 import { IdleCollector } from "../io/idle_gc.ts";
+import { SessionLoop } from "../io/session_loop.ts";
 import { logUnexpected } from "../io/crash_log.ts";
 import { nativePlatform } from "../io/platform.ts";
 import type { Platform } from "../core/platform.ts";
@@ -76,11 +77,7 @@ export class MoshClient {
   readonly #sockets = new Map<number, DatagramSocket>();
   /** A full collection after each burst of a hundred drawn screens (io/idle_gc.ts). */
   readonly #collector = new IdleCollector(100);
-  #timer: number | undefined;
-  #timerAt = Infinity;
-  /** Events waiting for the one being handled; see #dispatch. */
-  readonly #events: ((now: number) => void)[] = [];
-  #dispatching = false;
+  readonly #loop: SessionLoop<ClientAction>;
   /** The last send failed: the next one that works is news for the session. */
   #sendFailing = false;
   #exit: ClientExit | undefined;
@@ -106,6 +103,20 @@ export class MoshClient {
       caps: config.caps,
       settings: config.settings,
     });
+    this.#loop = new SessionLoop({
+      session: this.session,
+      clock: this.#clock,
+      perform: (a) => this.#perform(a),
+      finished: () => this.#exit !== undefined,
+      afterActions: () => this.#closeLetGoSockets(),
+      beforeTick: (now) => this.#collector.maybeCollect(now),
+      faultLog: config.faultLog ?? ((e) => logUnexpected("mosh-client", e)), // io/crash_log.ts
+      giveUp: (error) => {
+        // The session cannot even end itself: give the terminal back and leave.
+        this.#tty((t) => t.setRaw(false));
+        this.#finish({ clean: false, message: `Error: ${error}\n` });
+      },
+    });
     if (config.signals ?? true) this.#listenSignals();
     this.#dispatch(() => {}); // carries out what the session did at start
     this.#readInput();
@@ -122,52 +133,7 @@ export class MoshClient {
   }
 
   #dispatch(event: (now: number) => void): void {
-    // An event raised while actions are being carried out (a send that fails at once) waits
-    // for them: the session's actions must reach the world in the order it gave them.
-    this.#events.push(event);
-    if (this.#dispatching) return;
-    this.#dispatching = true;
-    try {
-      for (let next; (next = this.#events.shift()) && !this.#exit;) {
-        try {
-          next(this.#clock.now());
-        } catch (e) {
-          this.#contain(e);
-        }
-        this.#flush();
-      }
-    } finally {
-      this.#dispatching = false;
-      this.#events.length = 0;
-    }
-  }
-
-  /** An exception in an event's handling: the terminal is given back and the client ends. */
-  #contain(error: unknown): void {
-    (this.#config.faultLog ?? ((e) => logUnexpected("mosh-client", e)))(error); // io/crash_log.ts
-    try {
-      this.session.fault(this.#clock.now(), error);
-    } catch {
-      this.#tty((t) => t.setRaw(false));
-      this.#finish({ clean: false, message: `Error: ${error}\n` });
-    }
-  }
-
-  #flush(): void {
-    for (let actions = this.session.takeActions(); actions.length;) {
-      for (const a of actions) {
-        try {
-          this.#perform(a);
-        } catch (e) {
-          this.#contain(e);
-        }
-      }
-      actions = this.session.takeActions();
-    }
-    if (this.#exit) return;
-    this.#closeLetGoSockets();
-    const now = this.#clock.now();
-    this.#armTimer(now, this.session.wakeAt(now));
+    this.#loop.dispatch(event);
   }
 
   #perform(a: ClientAction): void {
@@ -260,20 +226,6 @@ export class MoshClient {
     }
   }
 
-  #armTimer(now: number, at: number): void {
-    if (at === this.#timerAt) return;
-    if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer);
-    this.#timer = undefined;
-    this.#timerAt = at;
-    if (!Number.isFinite(at)) return;
-    this.#timer = this.#clock.setTimer(at - now, () => {
-      this.#timer = undefined;
-      this.#timerAt = Infinity;
-      this.#collector.maybeCollect(this.#clock.now());
-      this.#dispatch((t) => this.session.tick(t));
-    });
-  }
-
   #listenSignals(): void {
     const on = (signal: Deno.Signal, f: () => void) => {
       try {
@@ -317,7 +269,7 @@ export class MoshClient {
   #finish(exit: ClientExit): void {
     if (this.#exit) return;
     this.#exit = exit;
-    if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer);
+    this.#loop.stop();
     for (const socket of this.#sockets.values()) socket.close();
     this.#sockets.clear();
     for (const [s, f] of this.#signals) Deno.removeSignalListener(s, f);

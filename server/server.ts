@@ -23,6 +23,7 @@ import { bindServer } from "./bind.ts";
 import type { AttachAnswer, AttachRequest, ControlError, SessionInfo } from "./control_protocol.ts";
 import { Pty } from "../io/pty.ts";
 import { IdleCollector } from "../io/idle_gc.ts";
+import { SessionLoop } from "../io/session_loop.ts";
 import { logUnexpected } from "../io/crash_log.ts";
 import { writePrivateFile } from "../io/private_file.ts";
 import { SessionUtmp } from "../io/utmp.ts";
@@ -134,11 +135,7 @@ export class MoshServer {
   #app: Application | undefined;
   /** The utmp record `who` shows, through libutempter when installed (io/utmp.ts). */
   readonly #utmp = new SessionUtmp();
-  #timer: number | undefined;
-  #timerAt = Infinity;
-  /** Events waiting for the one being handled; see #dispatch. */
-  readonly #events: ((now: number) => void)[] = [];
-  #dispatching = false;
+  readonly #loop: SessionLoop<ServerAction>;
   #finished = false;
   readonly #done: Promise<number>;
   #resolveDone!: (code: number) => void;
@@ -164,6 +161,22 @@ export class MoshServer {
       family: config.family,
       verbose: config.verbose,
       historyLimit: config.historyLimit,
+    });
+    this.#loop = new SessionLoop({
+      session: this.session,
+      clock: this.#clock,
+      perform: (a) => this.#perform(a),
+      finished: () => this.#finished,
+      afterActions: (now) => {
+        if (this.#app) this.session.inputBacklog(now, this.#app.writeBacklog);
+      },
+      beforeTick: (now) => this.#collector.maybeCollect(now),
+      faultLog: config.faultLog ?? ((e) => logUnexpected("mosh-server", e)), // io/crash_log.ts
+      giveUp: (_error, again) => {
+        // The session cannot even end itself: leave, with a word in the log.
+        this.#log(`mosh-server: internal error while handling an error: ${again}`);
+        this.#finish(1);
+      },
     });
     if (config.signals ?? true) this.#listenSignals();
     this.#receiveLoop(0, config.socket);
@@ -227,53 +240,7 @@ export class MoshServer {
 
   /** Runs one event through the session, then carries out what it asked for. */
   #dispatch(event: (now: number) => void): void {
-    // An event raised while actions are being carried out (a send that fails at once) waits
-    // for them: the session's actions must reach the world in the order it gave them.
-    this.#events.push(event);
-    if (this.#dispatching) return;
-    this.#dispatching = true;
-    try {
-      for (let next; (next = this.#events.shift()) && !this.#finished;) {
-        try {
-          next(this.#clock.now());
-        } catch (e) {
-          this.#contain(e);
-        }
-        this.#flush();
-      }
-    } finally {
-      this.#dispatching = false;
-      this.#events.length = 0;
-    }
-  }
-
-  /** An exception in an event's handling: the session ends itself, telling the client. */
-  #contain(error: unknown): void {
-    (this.#config.faultLog ?? ((e) => logUnexpected("mosh-server", e)))(error); // io/crash_log.ts
-    try {
-      this.session.fault(this.#clock.now(), error);
-    } catch (again) {
-      // The session cannot even end itself: leave, with a word in the log.
-      this.#log(`mosh-server: internal error while handling an error: ${again}`);
-      this.#finish(1);
-    }
-  }
-
-  #flush(): void {
-    for (let actions = this.session.takeActions(); actions.length;) {
-      for (const a of actions) {
-        try {
-          this.#perform(a);
-        } catch (e) {
-          this.#contain(e);
-        }
-      }
-      actions = this.session.takeActions();
-    }
-    if (this.#finished) return;
-    const now = this.#clock.now();
-    if (this.#app) this.session.inputBacklog(now, this.#app.writeBacklog);
-    this.#armTimer(now, this.session.wakeAt(now));
+    this.#loop.dispatch(event);
   }
 
   #perform(a: ServerAction): void {
@@ -318,20 +285,6 @@ export class MoshServer {
     } catch {
       // a log that cannot be written must not take the session with it
     }
-  }
-
-  #armTimer(now: number, at: number): void {
-    if (at === this.#timerAt) return;
-    if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer);
-    this.#timer = undefined;
-    this.#timerAt = at;
-    if (!Number.isFinite(at)) return;
-    this.#timer = this.#clock.setTimer(at - now, () => {
-      this.#timer = undefined;
-      this.#timerAt = Infinity;
-      this.#collector.maybeCollect(this.#clock.now());
-      this.#dispatch((t) => this.session.tick(t));
-    });
   }
 
   #start(width: number, height: number): void {
@@ -429,7 +382,7 @@ export class MoshServer {
   #finish(code: number): void {
     if (this.#finished) return;
     this.#finished = true;
-    if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer);
+    this.#loop.stop();
     for (const [signal, listener] of this.#signalListeners) {
       Deno.removeSignalListener(signal, listener);
     }

@@ -143,10 +143,11 @@ Deno.test("attaches run one at a time; a hung one times out and the next still r
     },
   }, { attachTimeoutMs: 200 });
   const answers = await Promise.all([1, 2, 3, 4].map(() => requestAttach(c.control.path, {})));
-  assert.deepEqual(answers[0], {
-    error: ["The session failed to answer: attaching took too long"],
-  });
-  for (const a of answers.slice(1)) assert.deepEqual(a, { port: 60005, key: KEY });
+  // The first request handled hangs; which connection the loop takes first is the kernel's.
+  const hung = answers.filter((a) => "error" in a);
+  assert.deepEqual(hung, [{ error: ["The session failed to answer: attaching took too long"] }]);
+  const rest = answers.filter((a) => !("error" in a));
+  assert.deepEqual(rest, [1, 2, 3].map(() => ({ port: 60005, key: KEY })));
   assert.equal(most, 1);
 });
 
