@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { gatherPayload, tarStream } from "../../cli/server_payload.ts";
 import { LAUNCHER_MARK } from "../../cli/launcher.ts";
+import { untar } from "./_untar.ts";
 
 Deno.test("the bundle and launcher go as 0600 members, hashed as sent, the server last", async () => {
   const work = await Deno.makeTempDir();
@@ -23,15 +24,8 @@ Deno.test("the bundle and launcher go as 0600 members, hashed as sent, the serve
     assert.equal(counted, files[0].size + files[1].size);
     const out = `${work}/out`;
     await Deno.mkdir(out);
-    const child = new Deno.Command("tar", {
-      args: ["-x", "-f", "-", "-C", out],
-      stdin: "piped",
-      stderr: "piped",
-    }).spawn();
-    const w = child.stdin.getWriter();
-    await w.write(tar);
-    await w.close();
-    assert.ok((await child.output()).success);
+    const r = await untar(tar, out);
+    assert.ok(r.success);
     for (const [i, f] of files.entries()) {
       const data = await Deno.readFile(`${out}/f${i}`);
       assert.equal(data.length, f.size);

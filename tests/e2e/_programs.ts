@@ -1,7 +1,7 @@
 /**
  * Our programs and Debian's, started as a user would start them, for end-to-end tests.
  */
-import { selfCommand } from "../../cli/self.ts";
+import { type Role, selfCommand } from "../../cli/self.ts";
 import { MOSH_CLIENT, MOSH_SERVER } from "../_debian_mosh.ts";
 import { shellQuote } from "./_tmux.ts";
 
@@ -23,6 +23,47 @@ export const SESSION_ENV: Record<string, string> = {
 export const OUR_SERVER_LINE = `env XDG_RUNTIME_DIR=${shellQuote(SESSION_ENV.XDG_RUNTIME_DIR)} ` +
   [selfCommand("mosh-server", []).cmd, ...selfCommand("mosh-server", []).args].map(shellQuote)
     .join(" ");
+
+/** What a program run with no terminal did: its status and its output, apart and together. */
+export interface ProgramRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout then stderr, for matching a message wherever the program put it. */
+  text: string;
+}
+
+/**
+ * Runs a command with stdin on /dev/null and its output captured, as a script would.
+ * @param env added to the environment, or the whole of it with `clearEnv`
+ */
+export async function runNoTerminal(
+  words: string[],
+  env: Record<string, string> = { LANG: "C.UTF-8" },
+  clearEnv = false,
+): Promise<ProgramRun> {
+  const r = await new Deno.Command(words[0], {
+    args: words.slice(1),
+    env,
+    clearEnv,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(r.stdout), stderr = new TextDecoder().decode(r.stderr);
+  return { code: r.code, stdout, stderr, text: stdout + stderr };
+}
+
+/** Our `program` (mosh, mosh-server, …) with `args`, run by {@link runNoTerminal}. */
+export function runOurs(
+  program: Role,
+  args: string[],
+  env?: Record<string, string>,
+  clearEnv?: boolean,
+): Promise<ProgramRun> {
+  const self = selfCommand(program, args);
+  return runNoTerminal([self.cmd, ...self.args], env, clearEnv);
+}
 
 /** A started `mosh-server new`. */
 export interface StartedServer {

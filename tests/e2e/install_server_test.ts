@@ -16,6 +16,7 @@ import { selfCommand } from "../../cli/self.ts";
 import { LAUNCHER_MARK } from "../../cli/launcher.ts";
 import { unamePlatform } from "../../cli/install_plan.ts";
 import { shellQuote, sleep, Tmux } from "./_tmux.ts";
+import { runNoTerminal } from "./_programs.ts";
 import { type Sshd, sshdUnavailable, startSshd } from "./_sshd.ts";
 import { REMOTE_HOME, type RemoteUser, remoteUser, remoteUserUnavailable } from "./_remote_user.ts";
 
@@ -78,19 +79,6 @@ const probes = (log: string[]) => log.filter((l) => l.includes("DENOMOSH-PROBE-B
 function moshWords(user: RemoteUser, wrapper: SshWrapper, options: string[]): string[] {
   const self = selfCommand("mosh", [`--ssh=${wrapper.ssh}`, ...options, `${user.name}@127.0.0.1`]);
   return [self.cmd, ...self.args];
-}
-
-/** Runs mosh with no terminal; its status and everything it printed. */
-async function runMosh(words: string[]): Promise<{ code: number; text: string }> {
-  const r = await new Deno.Command(words[0], {
-    args: words.slice(1),
-    env: { LANG: "C.UTF-8" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
-  return { code: r.code, text };
 }
 
 /** Every path under the user's ~/.local, with its mode (and 0o1000 for a regular file). */
@@ -268,7 +256,7 @@ Deno.test({
           await user.reset({ hide: ["deno"] });
           await user.shim("uname", "#!/bin/sh\necho Darwin arm64\n");
           const w = await sshWrapper(work, sshd);
-          const r = await runMosh(moshWords(user, w, ["--install-server"]));
+          const r = await runNoTerminal(moshWords(user, w, ["--install-server"]));
           assert.equal(r.code, 1);
           assert.ok(
             r.text.endsWith(
@@ -288,7 +276,7 @@ Deno.test({
         async () => {
           await user.reset();
           const w = await sshWrapper(work, sshd);
-          const r = await runMosh(moshWords(user, w, ["--no-install-server"]));
+          const r = await runNoTerminal(moshWords(user, w, ["--no-install-server"]));
           assert.equal(r.code, 1);
           assert.match(
             r.text,
@@ -303,7 +291,7 @@ Deno.test({
         async () => {
           await user.reset();
           const w = await sshWrapper(work, sshd);
-          const r = await runMosh(moshWords(user, w, []));
+          const r = await runNoTerminal(moshWords(user, w, []));
           assert.equal(r.code, 1);
           assert.match(
             r.text,
@@ -319,7 +307,7 @@ Deno.test({
         await Deno.chown(REMOTE_HOME, 0, 0);
         await Deno.chmod(REMOTE_HOME, 0o755);
         const w = await sshWrapper(work, sshd);
-        const r = await runMosh(moshWords(user, w, ["--install-server"]));
+        const r = await runNoTerminal(moshWords(user, w, ["--install-server"]));
         assert.equal(r.code, 1);
         assert.match(
           r.text,
@@ -338,7 +326,7 @@ Deno.test({
         assert.ok(mount.success, new TextDecoder().decode(mount.stderr));
         try {
           const w = await sshWrapper(work, sshd);
-          const r = await runMosh(moshWords(user, w, ["--install-server"]));
+          const r = await runNoTerminal(moshWords(user, w, ["--install-server"]));
           assert.equal(r.code, 1);
           assert.match(
             r.text,
@@ -355,7 +343,7 @@ Deno.test({
         async () => {
           await user.reset({ hide: ["gzip"] });
           const w = await sshWrapper(work, sshd, ["flip", "5000"]);
-          const r = await runMosh(moshWords(user, w, ["--install-server"]));
+          const r = await runNoTerminal(moshWords(user, w, ["--install-server"]));
           assert.equal(r.code, 1);
           assert.match(
             r.text,
@@ -395,7 +383,7 @@ Deno.test({
             { mode: 0o755 },
           );
           const w = await sshWrapper(work, sshd);
-          const r = await runMosh(moshWords(user, w, ["--install-server"]));
+          const r = await runNoTerminal(moshWords(user, w, ["--install-server"]));
           assert.match(
             r.text,
             /^mosh: cannot upgrade mosh-server on 127\.0\.0\.1: it is Darwin arm64 with no deno, .*; using 0\.0\.1$/m,

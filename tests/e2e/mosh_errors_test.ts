@@ -3,23 +3,10 @@
  * exit, in mosh 1.4.0's words where mosh has words for it.
  */
 import assert from "node:assert/strict";
-import { selfCommand } from "../../cli/self.ts";
+import { runOurs } from "./_programs.ts";
 
-async function mosh(args: string[], env: Record<string, string> = { LANG: "C.UTF-8" }) {
-  const self = selfCommand("mosh", args);
-  const r = await new Deno.Command(self.cmd, {
-    args: self.args,
-    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...env },
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: r.code,
-    stdout: new TextDecoder().decode(r.stdout),
-    stderr: new TextDecoder().decode(r.stderr),
-  };
+function mosh(args: string[], env: Record<string, string> = { LANG: "C.UTF-8" }) {
+  return runOurs("mosh", args, { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...env }, true);
 }
 
 Deno.test("mosh refuses bad options, modes, ports and a non-UTF-8 locale", async () => {

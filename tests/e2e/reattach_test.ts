@@ -15,6 +15,8 @@ import {
   clientCommand,
   clientPid,
   OUR_SERVER_LINE,
+  type ProgramRun,
+  runOurs,
   SESSION_ENV,
   SHELL,
   SHELL_ENV,
@@ -37,20 +39,8 @@ function mosh(args: string[]): string {
 }
 
 /** `mosh-server list|attach ...` here, as the user; its output. */
-async function moshServer(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const self = selfCommand("mosh-server", args);
-  const r = await new Deno.Command(self.cmd, {
-    args: self.args,
-    env: { LANG: "C.UTF-8", ...SESSION_ENV },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: r.code,
-    out: new TextDecoder().decode(r.stdout),
-    err: new TextDecoder().decode(r.stderr),
-  };
+function moshServer(args: string[]): Promise<ProgramRun> {
+  return runOurs("mosh-server", args, { LANG: "C.UTF-8", ...SESSION_ENV });
 }
 
 /** A session of ours running a shell, and our client for it in a tmux pane. */
@@ -80,7 +70,7 @@ function newClientPort(old: number): number {
 /** The line `mosh-server list` shows for `pid`. */
 async function listed(pid: number): Promise<string> {
   const r = await moshServer(["list"]);
-  return r.out.split("\n").find((l) => l.startsWith(`${pid} `)) ?? "";
+  return r.stdout.split("\n").find((l) => l.startsWith(`${pid} `)) ?? "";
 }
 
 /** Datagrams sealed with `key` that would type `text` into a session, to `port`. */
@@ -165,11 +155,11 @@ Deno.test({
       await tmux.keys("Enter");
       await tmux.waitFor((s) => s.includes("MARK-42"), 5000, "the marker");
       const r = await moshServer(["attach", String(server.pid), "-i", "127.0.0.1"]);
-      assert.equal(r.code, 0, r.err);
-      const m = /MOSH CONNECT (\d+) ([A-Za-z0-9/+]{22})/.exec(r.out);
-      assert.ok(m, r.out);
+      assert.equal(r.code, 0, r.stderr);
+      const m = /MOSH CONNECT (\d+) ([A-Za-z0-9/+]{22})/.exec(r.stdout);
+      assert.ok(m, r.stdout);
       assert.notEqual(m[2], server.key, "a fresh key");
-      assert.match(r.err, new RegExp(`detached, pid = ${server.pid}\\]`));
+      assert.match(r.stderr, new RegExp(`detached, pid = ${server.pid}\\]`));
       debian = await Tmux.start(
         clientCommand("debian", { port: Number(m[1]), key: m[2] }) + AFTER,
       );
@@ -204,8 +194,8 @@ Deno.test({
       await first.keys("Enter");
       await first.waitFor((s) => s.includes("LIVE-42"), 5000, "the marker");
       const r = await moshServer(["list"]);
-      const pid = /^(\d+) /m.exec(r.out.split("\n").slice(1).join("\n"))?.[1];
-      assert.ok(pid, r.out);
+      const pid = /^(\d+) /m.exec(r.stdout.split("\n").slice(1).join("\n"))?.[1];
+      assert.ok(pid, r.stdout);
       second = await Tmux.start(
         mosh([`--ssh=${sshd.sshCommand}`, `--server=${OUR_SERVER}`, `--attach=${pid}`]) +
           " 127.0.0.1" + AFTER,
@@ -272,17 +262,8 @@ Deno.test({
 });
 
 /** Runs `mosh ARGS` without a terminal; its status and all it printed. */
-async function moshNoTerminal(args: string[]): Promise<{ code: number; text: string }> {
-  const self = selfCommand("mosh", args);
-  const r = await new Deno.Command(self.cmd, {
-    args: self.args,
-    env: { LANG: "C.UTF-8" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
-  return { code: r.code, text };
+function moshNoTerminal(args: string[]): Promise<ProgramRun> {
+  return runOurs("mosh", args);
 }
 
 Deno.test({

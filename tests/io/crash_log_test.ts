@@ -1,14 +1,6 @@
 import assert from "node:assert/strict";
 import { crashLogPath, describeError, logUnexpected } from "../../io/crash_log.ts";
-
-function withDir(fn: (dir: string) => void): void {
-  const dir = Deno.makeTempDirSync();
-  try {
-    fn(dir);
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
-}
+import { withDir } from "../_temp_dir.ts";
 
 Deno.test("the log lives in XDG_STATE_HOME/denomosh, else ~/.local/state/denomosh", () => {
   assert.equal(

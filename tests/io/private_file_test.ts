@@ -1,14 +1,6 @@
 import assert from "node:assert/strict";
 import { writePrivateFile } from "../../io/private_file.ts";
-
-function withDir(fn: (dir: string) => void): void {
-  const dir = Deno.makeTempDirSync();
-  try {
-    fn(dir);
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
-}
+import { withDir } from "../_temp_dir.ts";
 
 Deno.test("writePrivateFile makes a new file of mode 0600, whatever the umask", () => {
   const old = Deno.umask(0);
