@@ -3,16 +3,20 @@
  * impairment proxy, interleaved (mosh, ours, mosh, ours, ...), as a table of medians with the
  * ratio ours / mosh's. Everything runs on loopback; the round trips are the proxy's delays.
  *
- *   deno task bench:compare [--quick] [--only=echo,bulk,startup,rebind,idle,micro]
+ *   deno task bench:compare [--quick] [--only=echo,bulk,startup,rebind,idle,scrollback,micro]
  *
  * `--quick` takes fewer samples (for a smoke run); the README's table comes from a full run.
  */
 import { type Peer as Kind, ScreenSession } from "../tests/e2e/_screen_session.ts";
 import type { Framebuffer } from "../core/terminal/framebuffer.ts";
 import { cpuSeconds, median, peakRssMb } from "./_measure.ts";
+import { scrollbackTable } from "./scrollback_compare.ts";
 
 const quick = Deno.args.includes("--quick");
-/** `--only=NAME[,NAME]` runs only those scenarios: echo, bulk, startup, rebind, idle, micro. */
+/**
+ * `--only=NAME[,NAME]` runs only those scenarios: echo, bulk, startup, rebind, idle,
+ * scrollback (bench/scrollback_compare.ts), micro.
+ */
 const only = Deno.args.find((a) => a.startsWith("--only="))?.slice(7).split(",");
 const wanted = (name: string) => !only || only.includes(name);
 const KINDS: Kind[] = ["debian", "ours"];
@@ -197,6 +201,10 @@ for (const r of rows) {
   console.log(
     `| ${r.what} | ${fmt(m)}${unit} | ${fmt(o)}${unit} | ${m > 0 ? (o / m).toFixed(2) : "—"} |`,
   );
+}
+if (wanted("scrollback")) {
+  console.log("\nNative scrollback: what it costs, against the same program without it:\n");
+  for (const line of await scrollbackTable(quick)) console.log(line);
 }
 if (wanted("micro")) {
   console.log("\nMicrobenchmarks (ours):\n");

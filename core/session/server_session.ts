@@ -34,7 +34,12 @@ import type { Platform } from "../platform.ts";
 import type { Address } from "../network/connection.ts";
 import { Transport } from "../transport/transport.ts";
 import { UserStream } from "../statesync/user_stream.ts";
-import { CompleteTerminal, type HistorySource } from "../statesync/complete_terminal.ts";
+import {
+  CompleteTerminal,
+  HISTORY_ROWS_PER_FRAME,
+  type HistorySource,
+} from "../statesync/complete_terminal.ts";
+import { FILL_SECONDS, HistoryBudget } from "./history_budget.ts";
 import { decodeUserMessage } from "../statesync/user_message.ts";
 import { Emulator } from "../terminal/emulator.ts";
 import type { Framebuffer } from "../terminal/framebuffer.ts";
@@ -98,6 +103,11 @@ export interface ServerSessionOptions {
   historyLimit?: number;
   /** History rows a frame carries at most (tests make it small to see the bound at work). */
   historyRowsPerFrame?: number;
+  /**
+   * History rows a flood may send per second, on average (core/session/history_budget.ts); by
+   * default a frame's worth every `FILL_SECONDS`.
+   */
+  historyRowsPerSecond?: number;
   /** The AES block cipher, zlib and random bytes (io/platform.ts; tests may seed `random`). */
   platform: Platform;
 }
@@ -144,6 +154,8 @@ export class ServerSession {
   #actions: ServerAction[] = [];
   #applicationStarted = false;
   #screenDirty: boolean;
+  /** What history the frames carry during a flood. */
+  readonly #budget: HistoryBudget;
   /** When printable-only keys were last written to the application (-Infinity: never). */
   #typedAt = -Infinity;
   #peer: Address | undefined;
@@ -171,6 +183,12 @@ export class ServerSession {
     }
     this.#screenDirty = preamble.length > 0;
     const e = this.#emulator, rowsPerFrame = options.historyRowsPerFrame;
+    const capacity = rowsPerFrame ?? HISTORY_ROWS_PER_FRAME;
+    this.#budget = new HistoryBudget(
+      capacity,
+      options.historyRowsPerSecond ?? capacity / FILL_SECONDS,
+      options.now,
+    );
     this.#history = {
       get historyLimit() {
         return e.historyLimit;
@@ -406,6 +424,11 @@ export class ServerSession {
       at = Math.min(at, now + f.transport.waitTime(now), f.transport.sender.shutdownDeadline);
     }
     if (t.holdNewStates) at = Math.min(at, now + BACKLOG_RECHECK_MS);
+    const state = t.currentState;
+    if (state.features & Feature.history && !t.sender.hasUnsentState) {
+      // History held back by the budget; with a frame waiting, its send time comes first.
+      at = Math.min(at, this.#budget.wakeAt(state.historyEnd, this.#emulator.historyEnd));
+    }
     return Math.max(now, at);
   }
 
@@ -494,12 +517,17 @@ export class ServerSession {
     // During shutdown the final screen is already in the state; it stays as it was sent.
     if (t.sender.shutdownInProgress) return;
     let state = t.currentState;
-    if (this.#screenDirty && (force || !t.sender.hasUnsentState || t.waitTime(now) === 0)) {
+    const end = this.#emulator.historyEnd;
+    const waiting = this.#screenDirty || state.historyEnd < end;
+    if (waiting && (force || !t.sender.hasUnsentState || t.waitTime(now) === 0)) {
       const fb = this.#emulator.snapshot();
       // A client that does not mirror the alternate screen sees only the screen shown, as
-      // under mosh; the history goes with the snapshot it belongs to.
+      // under mosh; the history goes with the snapshot it belongs to, as far as the budget
+      // lets it during a flood (nothing of ours goes to a stock client: no budget to keep).
       const shown = fb.main && !(state.features & Feature.altScreen) ? fb.with({ main: null }) : fb;
-      state = state.withFramebuffer(shown).withHistoryEnd(this.#emulator.historyEnd);
+      const paced = !force && (state.features & Feature.history) !== 0;
+      const published = paced ? this.#budget.publish(now, state.historyEnd, end) : end;
+      state = state.withFramebuffer(shown).withHistoryEnd(published);
       this.#screenDirty = false;
     }
     if (this.#echo.update(now)) state = state.withEchoAck(this.#echo.echoAck);

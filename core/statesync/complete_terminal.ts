@@ -127,6 +127,8 @@ export class CompleteTerminal implements SyncState<CompleteTerminal> {
    * equal states may have come with different rows).
    */
   readonly delivered: DeliveredHistory | null;
+  /** The last history chunk made for a diff of this state (see #historySince). */
+  #historyMemo: { from: number; maxBytes: number; chunk: HistoryChunk } | null = null;
 
   private constructor(
     fb: Framebuffer,
@@ -253,14 +255,22 @@ export class CompleteTerminal implements SyncState<CompleteTerminal> {
       : source.historyRowsPerFrame ?? HISTORY_ROWS_PER_FRAME;
     const maxBytes = first ? HISTORY_BYTES_FIRST_FRAME : HISTORY_BYTES_PER_FRAME;
     let start = Math.min(end, Math.max(existing.historyEnd, source.historyStart, end - maxRows));
-    let rows = source.historyRows(start, end);
+    // The sender diffs from two states per frame (mosh's prospective resend); after a flood
+    // both chunks are the newest rows, the same: made once.
+    const memo = this.#historyMemo;
+    if (memo && memo.from === start && memo.maxBytes === maxBytes) return memo.chunk;
+    const from = start;
+    // A history end held back during a flood may have left the kept lines: all skipped.
+    let rows = start < end ? source.historyRows(start, end) : [];
     let bytes = encodeHistoryRows(rows);
     while (bytes.length > maxBytes && rows.length) {
       rows = rows.slice(Math.ceil(rows.length / 4)); // the oldest quarter goes
       start = end - rows.length;
       bytes = encodeHistoryRows(rows);
     }
-    return { start, end, rows: bytes };
+    const chunk = { start, end, rows: bytes };
+    this.#historyMemo = { from, maxBytes, chunk };
+    return chunk;
   }
 
   /**

@@ -29,6 +29,10 @@ export interface SessionOptions {
   predict?: string;
   /** The server's command; bash with a "$ " prompt if absent. */
   command?: string[];
+  /** More options for `mosh-server new` (e.g. `--scrollback=0`, ours only). */
+  serverArgs?: string[];
+  /** More environment for the client (e.g. `MOSH_NO_SCROLLBACK`). */
+  clientEnv?: Record<string, string>;
   cols?: number;
   rows?: number;
 }
@@ -71,7 +75,8 @@ export class ScreenSession {
     const cols = o.cols ?? 80, rows = o.rows ?? 24;
     const command = o.command ?? SHELL;
     const t0 = performance.now();
-    const server = await startServer(o.peer, ["-i", "127.0.0.1", "-p", "0"], command, SHELL_ENV);
+    const serverArgs = ["-i", "127.0.0.1", "-p", "0", ...(o.serverArgs ?? [])];
+    const server = await startServer(o.peer, serverArgs, command, SHELL_ENV);
     const serverStartMs = performance.now() - t0;
     const proxy = new ImpairmentProxy(server.port);
     proxy.c2s.delay = proxy.s2c.delay = o.rtt / 2;
@@ -82,6 +87,7 @@ export class ScreenSession {
       MOSH_KEY: server.key,
       LANG: "C.UTF-8",
       TERM: "xterm-256color",
+      ...o.clientEnv,
     };
     if (o.predict !== undefined) env.MOSH_PREDICTION_DISPLAY = o.predict;
     let pty: Pty;

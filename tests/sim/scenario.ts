@@ -132,33 +132,49 @@ export function wholeScenario(
  * carries), and sometimes works on the alternate screen, which must leave no history.
  */
 export function historyScenario(
-  opts: { lossy?: boolean; maxLines?: number } = {},
+  opts: { lossy?: boolean; maxLines?: number; historyLimit?: fc.Arbitrary<number> } = {},
 ): fc.Arbitrary<WholeScenario> {
   const burst = fc.record({
     at: fc.integer({ min: CONNECTED_BY, max: 14_000 }),
     lines: fc.integer({ min: 1, max: opts.maxLines ?? 150 }),
     width: fc.integer({ min: 1, max: 100 }),
     alternate: fc.boolean(),
+    // Written in one go, or as a flood of pieces over a while (several frames).
+    pieces: fc.integer({ min: 1, max: 12 }),
+    gap: fc.integer({ min: 1, max: 60 }),
   });
   return fc.tuple(
     wholeScenario({ lossy: opts.lossy }),
     fc.array(burst, { maxLength: 3 }),
     // A frame's bound, small here so that bursts overflow it often (1,000 in the programs).
     fc.integer({ min: 10, max: 300 }),
+    opts.historyLimit ?? fc.constant(1_000_000),
   ).map(
-    ([s, bursts, perFrame]) => ({
+    ([s, bursts, perFrame, historyLimit]) => ({
       ...s,
-      historyLimit: 1_000_000,
+      historyLimit,
       historyRowsPerFrame: perFrame,
       output: [
         ...s.output,
-        ...bursts.map((b, k) => {
-          const text = Array.from(
+        ...bursts.flatMap((b, k) => {
+          const lines = Array.from(
             { length: b.lines },
-            (_, i) => `${k}:${i}:` + "x".repeat((i * 7) % b.width),
-          ).join("\r\n") + "\r\n";
+            (_, i) => `${k}:${i}:` + "x".repeat((i * 7) % b.width) + "\r\n",
+          );
+          const per = Math.ceil(lines.length / b.pieces);
+          const pieces = Array.from(
+            { length: Math.ceil(lines.length / per) },
+            (_, p) => ({
+              at: b.at + p * b.gap,
+              text: lines.slice(p * per, (p + 1) * per).join(""),
+            }),
+          );
           // On the alternate screen (vi, less), then back: nothing of it is history.
-          return { at: b.at, text: b.alternate ? `\x1b[?1049h${text}\x1b[?1049l` : text };
+          if (b.alternate) {
+            pieces[0].text = "\x1b[?1049h" + pieces[0].text;
+            pieces[pieces.length - 1].text += "\x1b[?1049l";
+          }
+          return pieces;
         }),
       ],
     }),

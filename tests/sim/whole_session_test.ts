@@ -258,6 +258,28 @@ Deno.test("whole sessions: the user's scrollback is the server's history, with a
   );
 });
 
+Deno.test("whole sessions: with a short history, what is kept is what the user's scrollback ends with (1,000 sessions)", () => {
+  fc.assert(
+    fc.property(
+      historyScenario({ maxLines: 400, historyLimit: fc.integer({ min: 1, max: 200 }) }),
+      (s) => {
+        // Lines leave the server's history while a flood holds the frames' history back.
+        const r = runWholeSession({ ...s, resizes: [] });
+        assert.equal(r.received, r.typed);
+        assertSameScreen(r.userScreen, r.serverScreen);
+        const text = (row: Row) => row.toText().trimEnd() + (row.wrap ? "⏎" : "");
+        const user = r.userHistoryRows.map(text), server = r.serverHistoryRows.map(text);
+        const lastMarker = user.findLastIndex((l) => markerCount(l.replace(/⏎$/, "")) !== null);
+        const tail = user.slice(lastMarker + 1);
+        const n = Math.min(tail.length, server.length);
+        assert.deepEqual(tail.slice(tail.length - n), server.slice(server.length - n));
+        if (server.length) assert.ok(n > 0 || user.length === 1, "the newest lines reached nobody");
+      },
+    ),
+    runs(1000),
+  );
+});
+
 Deno.test("whole sessions: without native scrollback (a stock client's way) nothing reaches the user's scrollback (200 sessions)", () => {
   fc.assert(
     fc.property(historyScenario({ maxLines: 100 }), (s) => {
