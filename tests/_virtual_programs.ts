@@ -182,18 +182,18 @@ export interface VirtualSessionOptions {
   rows?: number;
 }
 
-/** Starts a server and a client over an in-memory network in virtual time. */
-export function virtualSession(options: VirtualSessionOptions = {}): VirtualSession {
-  const clock = new VirtualClock();
-  const network = new MemoryNetwork(clock);
-  const key = Base64Key.generate(platform);
-  const logs: string[] = [];
-  const faults: unknown[] = [];
-  let app: ScriptedApplication | undefined;
-  const socket = network.bind("127.0.0.1", 60001);
-  const server = new MoshServer({
-    key,
-    socket: options.wrapSocket ? options.wrapSocket(socket) : socket,
+/**
+ * A mosh-server's configuration in virtual time: a fresh key, an 80x24 `sh`, no timeouts, no
+ * signal handlers, its log lines into `logs`.
+ */
+export function virtualServerConfig(
+  clock: VirtualClock,
+  socket: DatagramSocket,
+  logs: string[],
+): ServerConfig {
+  return {
+    key: Base64Key.generate(platform),
+    socket,
     family: "inet",
     program: "/bin/sh",
     argv: ["-sh"],
@@ -208,6 +208,21 @@ export function virtualSession(options: VirtualSessionOptions = {}): VirtualSess
     clock,
     platform,
     signals: false,
+  };
+}
+
+/** Starts a server and a client over an in-memory network in virtual time. */
+export function virtualSession(options: VirtualSessionOptions = {}): VirtualSession {
+  const clock = new VirtualClock();
+  const network = new MemoryNetwork(clock);
+  const key = Base64Key.generate(platform);
+  const logs: string[] = [];
+  const faults: unknown[] = [];
+  let app: ScriptedApplication | undefined;
+  const socket = network.bind("127.0.0.1", 60001);
+  const server = new MoshServer({
+    ...virtualServerConfig(clock, options.wrapSocket ? options.wrapSocket(socket) : socket, logs),
+    key,
     faultLog: (e) => faults.push(e),
     spawn: (_spec, cols, rows) => (app = new ScriptedApplication(cols, rows)),
     ...options.server,

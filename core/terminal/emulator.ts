@@ -56,7 +56,7 @@ import type { Renditions } from "./renditions.ts";
 import type { Row } from "./row.ts";
 
 /** Widths for xterm.js: glibc's, with a lone combining mark taking one column as in mosh. */
-const MOSH_UNICODE: IUnicodeVersionProvider = {
+export const MOSH_UNICODE: IUnicodeVersionProvider = {
   version: "glibc-mosh",
   wcwidth: (cp: number) => Math.max(0, charWidth(cp)) as 0 | 1 | 2,
   charProperties(cp: number, preceding: number): number {

@@ -4,34 +4,19 @@
  * must not end a session silently.
  */
 import assert from "node:assert/strict";
-import { Base64Key } from "../../core/crypto/key.ts";
 import { INPUT_BACKLOG_CAP_BYTES } from "../../core/session/server_session.ts";
 import { VirtualClock } from "../../io/clock.ts";
 import { MemoryNetwork } from "../../io/memory_network.ts";
 import { MoshServer } from "../../server/server.ts";
-import { platform } from "../_platform.ts";
-import { settled, virtualSession } from "../_virtual_programs.ts";
+import { settled, virtualServerConfig, virtualSession } from "../_virtual_programs.ts";
 
 Deno.test("with no client at all, the server ends after mosh's 60 s, and says so", async () => {
   const clock = new VirtualClock();
   const lines: string[] = [];
   const server = new MoshServer({
-    key: Base64Key.generate(platform),
-    socket: new MemoryNetwork(clock).bind("127.0.0.1", 60001),
-    family: "inet",
+    ...virtualServerConfig(clock, new MemoryNetwork(clock).bind("127.0.0.1", 60001), lines),
     program: "/bin/true",
     argv: ["true"],
-    env: {},
-    cwd: "/",
-    width: 80,
-    height: 24,
-    preamble: new Uint8Array(0),
-    networkTimeout: 0,
-    signalTimeout: 0,
-    log: (l) => lines.push(l),
-    clock,
-    platform,
-    signals: false,
   });
   const done = settled(server.done);
   await clock.advance(59_990);

@@ -4,30 +4,19 @@
  * read back as our rows: its history (the
  * scrollback), its screen, and its main screen while the alternate one is shown.
  */
-import type { IUnicodeVersionProvider } from "@xterm/headless";
-import { charWidth } from "../../../core/terminal/wcwidth.ts";
+import { MOSH_UNICODE } from "../../../core/terminal/emulator.ts";
 import { type XtermBuffer, XtermHandle } from "../../../core/terminal/xterm_internals.ts";
 import { rowFromCells } from "../../../core/terminal/snapshot.ts";
 import type { Row } from "../../../core/terminal/row.ts";
 import { MoshUtf8Decoder } from "../../../core/terminal/utf8_decoder.ts";
 
-const GLIBC: IUnicodeVersionProvider = {
-  version: "glibc-model",
-  wcwidth: (cp: number) => Math.max(0, charWidth(cp)) as 0 | 1 | 2,
-  charProperties(cp: number, preceding: number): number {
-    const w = cp < 0x300 ? 1 : charWidth(cp);
-    if (w > 0) return w << 1;
-    const precedingWidth = (preceding >> 1) & 3;
-    return precedingWidth ? (precedingWidth << 1) | 1 : 2;
-  },
-};
 const encoder = new TextEncoder();
 
 export class ModelTerminal {
   readonly x: XtermHandle;
 
   constructor(width: number, height: number, scrollback = 100_000) {
-    this.x = new XtermHandle(width, height, GLIBC, scrollback);
+    this.x = new XtermHandle(width, height, MOSH_UNICODE, scrollback);
     // xterm's own decoder drops U+FEFF wherever it is; terminals keep it as a zero-width mark.
     this.x.setDecoder(new MoshUtf8Decoder());
   }
