@@ -131,7 +131,12 @@ Deno.test({
     });
     const client = new TestClient(s.port, s.key);
     try {
-      const [line] = await waitForWho(s.pid, (l) => l.length === 1, "the session in utmp");
+      // Before the client is heard the record says "mosh [pid]": wait for its address.
+      const [line] = await waitForWho(
+        s.pid,
+        (l) => l.length === 1 && l[0].includes("127.0.0.1 via"),
+        "the session in utmp",
+      );
       assert.match(line, new RegExp(`pts/\\d+ .*\\(127\\.0\\.0\\.1 via mosh \\[${s.pid}\\]\\)`));
       client.moveTo("127.0.0.2");
       client.type("."); // something new to send from the new address
