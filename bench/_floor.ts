@@ -5,14 +5,14 @@
  *
  * - Start-up: launch to exit of `deno run` on an empty script, no configuration file, no
  *   permissions, as a user's shell would start it.
- * - Idle resident memory: a `deno run` of a script that only waits on a timer (an empty script
- *   exits before there is anything to read), sampled after the same settling time as the
- *   programs.
+ * - Idle resident memory, all of it and the private part (`bench/_measure.ts`): a `deno run` of
+ *   a script that only waits on a timer (an empty script exits before there is anything to
+ *   read), sampled after the same settling time as the programs.
  *
  * @module
  */
 
-import { rssMb } from "./_measure.ts";
+import { privateMb, rssMb } from "./_measure.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -44,8 +44,11 @@ export async function floorStartMs(): Promise<number> {
   return ms;
 }
 
-/** Resident memory, MB, of a bare `deno run` that waits, `settleMs` after its launch. */
-export async function floorIdleRssMb(settleMs: number): Promise<number> {
+/**
+ * Resident memory, all and private, MB, of a bare `deno run` that waits, `settleMs` after its
+ * launch.
+ */
+export async function floorIdle(settleMs: number): Promise<{ rss: number; private: number }> {
   paths ??= scripts();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", "--no-config", paths.waiting],
@@ -55,7 +58,7 @@ export async function floorIdleRssMb(settleMs: number): Promise<number> {
   }).spawn();
   try {
     await sleep(settleMs);
-    return rssMb(child.pid);
+    return { rss: rssMb(child.pid), private: privateMb(child.pid) };
   } finally {
     child.kill("SIGKILL");
     await child.status;

@@ -82,3 +82,19 @@ export function rssMb(pid: number): number {
     return NaN;
   }
 }
+
+/**
+ * A process's private resident memory, MB: what it alone holds (its heaps, its stacks, pages
+ * it wrote), without the pages of the executable and libraries that every process running
+ * them shares. What one more session costs a machine.
+ */
+export function privateMb(pid: number): number {
+  try {
+    const rollup = Deno.readTextFileSync(`/proc/${pid}/smaps_rollup`);
+    let kb = 0;
+    for (const m of rollup.matchAll(/^Private_(?:Clean|Dirty):\s+(\d+) kB/gm)) kb += Number(m[1]);
+    return kb / 1024;
+  } catch {
+    return NaN;
+  }
+}

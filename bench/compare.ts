@@ -12,8 +12,8 @@
  */
 import { type Peer as Kind, ScreenSession } from "../tests/e2e/_screen_session.ts";
 import type { Framebuffer } from "../core/terminal/framebuffer.ts";
-import { median, peakRssMb, rssMb, threadCpuSeconds } from "./_measure.ts";
-import { floorIdleRssMb, floorStartMs, removeFloorScripts } from "./_floor.ts";
+import { median, peakRssMb, privateMb, rssMb, threadCpuSeconds } from "./_measure.ts";
+import { floorIdle, floorStartMs, removeFloorScripts } from "./_floor.ts";
 
 const quick = Deno.args.includes("--quick");
 /** `--only=NAME[,NAME]` runs only those scenarios: echo, bulk, startup, rebind, idle, micro. */
@@ -31,10 +31,12 @@ function session(kind: Kind, opts: { oneWay?: number; predict?: string } = {}) {
 }
 
 /** The runtime's floors a row can be set against (bench/_floor.ts). */
-type Floor = "rss" | "start";
-const floors: Record<Floor, number[]> = { rss: [], start: [] };
+type Floor = "rss" | "private" | "start";
+const floors: Record<Floor, number[]> = { rss: [], private: [], start: [] };
 /** How long a session settles after its prompt before idle figures are taken, ms. */
 const SETTLE_MS = 4000;
+/** How long after `seq` its resident memory is read again, ms. */
+const AFTER_BULK_MS = 10_000;
 
 interface Row {
   what: string;
@@ -56,7 +58,9 @@ function record(what: string, unit: string, kind: Kind, value: number, floor?: F
 /** The floor, once a round: a bare `deno run`'s start-up (three launches) and idle memory. */
 async function floor(): Promise<void> {
   for (let i = 0; i < 3; i++) floors.start.push(await floorStartMs());
-  floors.rss.push(await floorIdleRssMb(SETTLE_MS));
+  const idle = await floorIdle(SETTLE_MS);
+  floors.rss.push(idle.rss);
+  floors.private.push(idle.private);
 }
 
 /** Keystroke to screen: type distinct letters at the prompt, time each echo. */
@@ -105,6 +109,10 @@ async function bulk(kind: Kind): Promise<void> {
     record("  datagrams server→client", "", kind, st.s2c.datagrams - traffic0.s2c.datagrams);
     record("  datagrams client→server", "", kind, st.c2s.datagrams - traffic0.c2s.datagrams);
     record("  bytes server→client", "KB", kind, (st.s2c.bytes - traffic0.s2c.bytes) / 1024);
+    // What a session keeps once the flood is over (the programs collect after 5 s of quiet).
+    await sleep(AFTER_BULK_MS);
+    record(`  server RSS ${AFTER_BULK_MS / 1000} s later`, "MB", kind, rssMb(s.server!.pid), "rss");
+    record(`  client RSS ${AFTER_BULK_MS / 1000} s later`, "MB", kind, rssMb(s.pty.pid), "rss");
   } finally {
     await s.close();
   }
@@ -145,6 +153,8 @@ async function idle(kind: Kind): Promise<void> {
     record("  idle CPU, client", "ms/min", kind, client * 1000);
     record("  idle RSS, server", "MB", kind, rssMb(s.server!.pid), "rss");
     record("  idle RSS, client", "MB", kind, rssMb(s.pty.pid), "rss");
+    record("  idle private memory, server", "MB", kind, privateMb(s.server!.pid), "private");
+    record("  idle private memory, client", "MB", kind, privateMb(s.pty.pid), "private");
   } finally {
     await s.close();
   }
@@ -217,12 +227,16 @@ console.log(
 );
 const fmt = (x: number) =>
   Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2);
-const floorOf: Record<Floor, number> = { rss: median(floors.rss), start: median(floors.start) };
+const floorOf: Record<Floor, number> = {
+  rss: median(floors.rss),
+  private: median(floors.private),
+  start: median(floors.start),
+};
 if (floors.start.length) {
   console.log(
     `Floor, a bare \`deno run\` (${Deno.version.deno}): start-up ${fmt(floorOf.start)} ms ` +
-      `(an empty script, launch to exit), idle RSS ${fmt(floorOf.rss)} MB (a script waiting ` +
-      `on a timer)\n`,
+      `(an empty script, launch to exit); idle RSS ${fmt(floorOf.rss)} MB, of it private ` +
+      `${fmt(floorOf.private)} MB (a script waiting on a timer)\n`,
   );
 }
 console.log("| scenario | mosh 1.4.0 | ours | ours / mosh | ours / floor |");
