@@ -161,7 +161,11 @@ async function runNew(args: string[]): Promise<number> {
     config = daemonConfig(env, options, withLocale);
   } finally {
     if (!config) {
-      daemon.kill("SIGKILL");
+      try {
+        daemon.kill("SIGKILL");
+      } catch {
+        // it has already gone
+      }
       await daemon.status;
     }
   }
