@@ -48,3 +48,53 @@ export function peakRssMb(pid: number): number {
     return NaN;
   }
 }
+
+/**
+ * CPU seconds a process's live threads have run, from the scheduler's nanosecond counters
+ * (`/proc/<pid>/task/<tid>/schedstat`). {@link cpuSeconds} counts in 10 ms ticks, too coarse
+ * for an idle process that runs a few milliseconds a minute; this does not count threads that
+ * have already exited, so it is for spans over which a process's threads stay (idle ones).
+ */
+export function threadCpuSeconds(pid: number): number {
+  try {
+    let ns = 0;
+    for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(
+          Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/schedstat`).split(" ")[0],
+        );
+      } catch {
+        // the thread exited between the listing and the read
+      }
+    }
+    return ns / 1e9;
+  } catch {
+    return NaN;
+  }
+}
+
+/** A process's resident memory now, MB. */
+export function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * A process's private resident memory, MB: what it alone holds (its heaps, its stacks, pages
+ * it wrote), without the pages of the executable and libraries that every process running
+ * them shares. What one more session costs a machine.
+ */
+export function privateMb(pid: number): number {
+  try {
+    const rollup = Deno.readTextFileSync(`/proc/${pid}/smaps_rollup`);
+    let kb = 0;
+    for (const m of rollup.matchAll(/^Private_(?:Clean|Dirty):\s+(\d+) kB/gm)) kb += Number(m[1]);
+    return kb / 1024;
+  } catch {
+    return NaN;
+  }
+}

@@ -3,13 +3,17 @@
  * impairment proxy, interleaved (mosh, ours, mosh, ours, ...), as a table of medians with the
  * ratio ours / mosh's. Everything runs on loopback; the round trips are the proxy's delays.
  *
+ * Resident memory and start-up are also set against the runtime's floor, a bare `deno run`
+ * measured in the same run (bench/_floor.ts): the part of our figures that is Deno's, not ours.
+ *
  *   deno task bench:compare [--quick] [--only=echo,bulk,startup,rebind,idle,scrollback,micro]
  *
  * `--quick` takes fewer samples (for a smoke run); the README's table comes from a full run.
  */
 import { type Peer as Kind, ScreenSession } from "../tests/e2e/_screen_session.ts";
 import type { Framebuffer } from "../core/terminal/framebuffer.ts";
-import { cpuSeconds, median, peakRssMb } from "./_measure.ts";
+import { median, peakRssMb, privateMb, rssMb, threadCpuSeconds } from "./_measure.ts";
+import { floorIdle, floorStartMs, removeFloorScripts } from "./_floor.ts";
 import { scrollbackTable } from "./scrollback_compare.ts";
 
 const quick = Deno.args.includes("--quick");
@@ -30,17 +34,37 @@ function session(kind: Kind, opts: { oneWay?: number; predict?: string } = {}) {
   return ScreenSession.start({ peer: kind, rtt: 2 * (opts.oneWay ?? 0), predict: opts.predict });
 }
 
+/** The runtime's floors a row can be set against (bench/_floor.ts). */
+type Floor = "rss" | "private" | "start";
+const floors: Record<Floor, number[]> = { rss: [], private: [], start: [] };
+/** How long a session settles after its prompt before idle figures are taken, ms. */
+const SETTLE_MS = 4000;
+/** How long after `seq` its resident memory is read again, ms. */
+const AFTER_BULK_MS = 10_000;
+
 interface Row {
   what: string;
   unit: string;
   values: Record<Kind, number[]>;
   better: "lower" | "higher";
+  /** The floor this row is also set against, if any. */
+  floor?: Floor;
 }
 const rows: Row[] = [];
-function record(what: string, unit: string, kind: Kind, value: number): void {
+function record(what: string, unit: string, kind: Kind, value: number, floor?: Floor): void {
   let row = rows.find((r) => r.what === what);
-  if (!row) rows.push(row = { what, unit, values: { debian: [], ours: [] }, better: "lower" });
+  if (!row) {
+    rows.push(row = { what, unit, values: { debian: [], ours: [] }, better: "lower", floor });
+  }
   row.values[kind].push(value);
+}
+
+/** The floor, once a round: a bare `deno run`'s start-up (three launches) and idle memory. */
+async function floor(): Promise<void> {
+  for (let i = 0; i < 3; i++) floors.start.push(await floorStartMs());
+  const idle = await floorIdle(SETTLE_MS);
+  floors.rss.push(idle.rss);
+  floors.private.push(idle.private);
 }
 
 /** Keystroke to screen: type distinct letters at the prompt, time each echo. */
@@ -70,7 +94,8 @@ async function bulk(kind: Kind): Promise<void> {
   try {
     await s.waitFor(prompt, 20_000, "the prompt");
     await sleep(500);
-    const cpu0 = [cpuSeconds(s.server!.pid), cpuSeconds(s.pty.pid)];
+    // The scheduler's nanoseconds, as for idle: a client's run is a few 10 ms ticks.
+    const cpu0 = [threadCpuSeconds(s.server!.pid), threadCpuSeconds(s.pty.pid)];
     const traffic0 = structuredClone(s.proxy!.stats);
     const t = s.type("seq 1 1000000\r");
     const at = await s.waitFor(
@@ -80,30 +105,40 @@ async function bulk(kind: Kind): Promise<void> {
     );
     await sleep(300);
     record("seq 1 1000000 to the screen", "s", kind, (at - t) / 1000);
-    record("  server CPU", "s", kind, cpuSeconds(s.server!.pid) - cpu0[0]);
-    record("  client CPU", "s", kind, cpuSeconds(s.pty.pid) - cpu0[1]);
-    record("  server peak RSS", "MB", kind, peakRssMb(s.server!.pid));
-    record("  client peak RSS", "MB", kind, peakRssMb(s.pty.pid));
+    record("  server CPU", "s", kind, threadCpuSeconds(s.server!.pid) - cpu0[0]);
+    record("  client CPU", "s", kind, threadCpuSeconds(s.pty.pid) - cpu0[1]);
+    record("  server peak RSS", "MB", kind, peakRssMb(s.server!.pid), "rss");
+    record("  client peak RSS", "MB", kind, peakRssMb(s.pty.pid), "rss");
     const st = s.proxy!.stats;
     record("  datagrams server→client", "", kind, st.s2c.datagrams - traffic0.s2c.datagrams);
     record("  datagrams client→server", "", kind, st.c2s.datagrams - traffic0.c2s.datagrams);
     record("  bytes server→client", "KB", kind, (st.s2c.bytes - traffic0.s2c.bytes) / 1024);
+    // What a session keeps once the flood is over (the programs collect after 5 s of quiet).
+    await sleep(AFTER_BULK_MS);
+    record(`  server RSS ${AFTER_BULK_MS / 1000} s later`, "MB", kind, rssMb(s.server!.pid), "rss");
+    record(`  client RSS ${AFTER_BULK_MS / 1000} s later`, "MB", kind, rssMb(s.pty.pid), "rss");
   } finally {
     await s.close();
   }
 }
 
-/** Idle: traffic and CPU over a quiet stretch, per minute. */
+/**
+ * Idle: traffic, CPU and resident memory over a quiet stretch, per minute. CPU is read from the
+ * scheduler's nanosecond counters: the 10 ms ticks of /proc/<pid>/stat are too coarse for a
+ * process that runs some milliseconds a minute.
+ */
 async function idle(kind: Kind): Promise<void> {
   const s = await session(kind);
   try {
     await s.waitFor(prompt, 20_000, "the prompt");
-    await sleep(4000);
-    const span = quick ? 15_000 : 45_000;
+    await sleep(SETTLE_MS);
+    const span = quick ? 15_000 : 30_000;
     const st0 = structuredClone(s.proxy!.stats);
-    const cpu0 = cpuSeconds(s.server!.pid) + cpuSeconds(s.pty.pid);
+    const server0 = threadCpuSeconds(s.server!.pid), client0 = threadCpuSeconds(s.pty.pid);
     await sleep(span);
     const per = 60_000 / span;
+    const server = (threadCpuSeconds(s.server!.pid) - server0) * per;
+    const client = (threadCpuSeconds(s.pty.pid) - client0) * per;
     const st = s.proxy!.stats;
     record(
       "idle datagrams/min each way",
@@ -117,12 +152,13 @@ async function idle(kind: Kind): Promise<void> {
       kind,
       ((st.c2s.bytes - st0.c2s.bytes + st.s2c.bytes - st0.s2c.bytes) / 2 / 1024) * per,
     );
-    record(
-      "idle CPU (both)",
-      "s/min",
-      kind,
-      (cpuSeconds(s.server!.pid) + cpuSeconds(s.pty.pid) - cpu0) * per,
-    );
+    record("idle CPU (both)", "s/min", kind, server + client);
+    record("  idle CPU, server", "ms/min", kind, server * 1000);
+    record("  idle CPU, client", "ms/min", kind, client * 1000);
+    record("  idle RSS, server", "MB", kind, rssMb(s.server!.pid), "rss");
+    record("  idle RSS, client", "MB", kind, rssMb(s.pty.pid), "rss");
+    record("  idle private memory, server", "MB", kind, privateMb(s.server!.pid), "private");
+    record("  idle private memory, client", "MB", kind, privateMb(s.pty.pid), "private");
   } finally {
     await s.close();
   }
@@ -133,7 +169,7 @@ async function startup(kind: Kind): Promise<void> {
   const s = await session(kind);
   try {
     const shown = await s.waitFor(prompt, 20_000, "the prompt");
-    record("start-up: server launch to MOSH CONNECT", "ms", kind, s.serverStartMs);
+    record("start-up: server launch to MOSH CONNECT", "ms", kind, s.serverStartMs, "start");
     record("start-up: client launch to first prompt", "ms", kind, shown - s.clientStarted);
   } finally {
     await s.close();
@@ -173,6 +209,7 @@ async function micro(): Promise<string[]> {
 
 const rounds = quick ? 1 : 3;
 for (let round = 0; round < rounds; round++) {
+  if (wanted("bulk") || wanted("startup") || wanted("idle")) await floor();
   for (const kind of KINDS) {
     if (wanted("echo")) {
       for (const rtt of [0, 100, 300]) {
@@ -182,24 +219,39 @@ for (let round = 0; round < rounds; round++) {
     if (wanted("bulk")) await bulk(kind);
     if (wanted("startup")) await startup(kind);
     if (wanted("rebind")) await rebind(kind);
+    if (wanted("idle")) await idle(kind);
   }
 }
-if (wanted("idle")) { for (const kind of KINDS) await idle(kind); }
+removeFloorScripts();
 
 const date = new Date().toISOString().slice(0, 10);
 const cpu = Deno.readTextFileSync("/proc/cpuinfo").match(/model name\s*:\s*(.*)/)?.[1] ?? "?";
 console.log(
   `Debian mosh 1.4.0 vs denomosh, ${date}, ${navigator.hardwareConcurrency} cores (${cpu})\n`,
 );
-console.log("| scenario | mosh 1.4.0 | ours | ours / mosh |");
-console.log("| --- | ---: | ---: | ---: |");
 const fmt = (x: number) =>
   Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2);
+const floorOf: Record<Floor, number> = {
+  rss: median(floors.rss),
+  private: median(floors.private),
+  start: median(floors.start),
+};
+if (floors.start.length) {
+  console.log(
+    `Floor, a bare \`deno run\` (${Deno.version.deno}): start-up ${fmt(floorOf.start)} ms ` +
+      `(an empty script, launch to exit); idle RSS ${fmt(floorOf.rss)} MB, of it private ` +
+      `${fmt(floorOf.private)} MB (a script waiting on a timer)\n`,
+  );
+}
+console.log("| scenario | mosh 1.4.0 | ours | ours / mosh | ours / floor |");
+console.log("| --- | ---: | ---: | ---: | ---: |");
 for (const r of rows) {
   const m = median(r.values.debian), o = median(r.values.ours);
   const unit = r.unit ? ` ${r.unit}` : "";
+  const toFloor = r.floor && floorOf[r.floor] > 0 ? (o / floorOf[r.floor]).toFixed(2) : "";
   console.log(
-    `| ${r.what} | ${fmt(m)}${unit} | ${fmt(o)}${unit} | ${m > 0 ? (o / m).toFixed(2) : "—"} |`,
+    `| ${r.what} | ${fmt(m)}${unit} | ${fmt(o)}${unit} | ${m > 0 ? (o / m).toFixed(2) : "—"} ` +
+      `| ${toFloor} |`,
   );
 }
 if (wanted("scrollback")) {

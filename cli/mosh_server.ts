@@ -118,14 +118,15 @@ function adoptLocale(
 }
 
 /**
- * The line that tells of this user's detached sessions here (`mosh --attach` takes them back),
- * or null. A session directory that cannot be read only means no notice.
+ * The line that tells of this user's detached sessions here but `self` (`mosh --attach` takes
+ * them back), or null. A session directory that cannot be read only means no notice.
  */
-async function detachedSessionsNotice(): Promise<string | null> {
+async function detachedSessionsNotice(self: number): Promise<string | null> {
   try {
     const { findSessionDir } = await import("../io/session_dir.ts");
     const { detachedNotice, detachedSessions } = await import("../server/control_client.ts");
-    return detachedNotice(await detachedSessions(findSessionDir()), Deno.hostname());
+    const sessions = await detachedSessions(findSessionDir(), { exclude: self });
+    return detachedNotice(sessions, Deno.hostname());
   } catch {
     return null;
   }
@@ -143,28 +144,7 @@ async function runNew(args: string[], coreLimit: bigint): Promise<number> {
   const { options, warnings } = parsed;
   for (const w of warnings) writeAll(Deno.stderr, w + "\n");
 
-  const user = userInfo();
-  let program: string, argv: string[], preamble = "";
-  // mosh's chdir_homedir: HOME, else the password database's home.
-  const home = env.HOME ?? user?.home;
-  if (!options.command) {
-    const shell = env.SHELL ?? user?.shell ?? "";
-    program = shell || "/bin/sh";
-    argv = ["-" + program.split("/").pop()];
-    preamble = motd(home ?? "/");
-  } else {
-    program = options.command[0];
-    argv = options.command;
-  }
-  // As mosh tells of detached sessions in the new one's terminal, we do, with the way back in.
-  const detached = await detachedSessionsNotice();
-  if (detached) preamble = `${detached}\r\n` + preamble;
-  const located = resolveProgram(program, env.PATH);
-  if (!located) {
-    writeAll(Deno.stderr, `mosh-server: cannot run ${program}: command not found\n`);
-    return 1;
-  }
-
+  // As mosh does, the locale is settled first: the daemon runs in it.
   const withLocale = adoptLocale(env, options.locale);
   if (typeof withLocale === "string") {
     writeAll(Deno.stderr, withLocale);
@@ -173,37 +153,10 @@ async function runNew(args: string[], coreLimit: bigint): Promise<number> {
     void locale;
     return 1;
   }
-  const network = parseTimeoutEnv("MOSH_SERVER_NETWORK_TMOUT", env.MOSH_SERVER_NETWORK_TMOUT);
-  const signal = parseTimeoutEnv("MOSH_SERVER_SIGNAL_TMOUT", env.MOSH_SERVER_SIGNAL_TMOUT);
-  for (const w of [network.warning, signal.warning]) if (w) writeAll(Deno.stderr, w + "\n");
 
-  const childEnv: Record<string, string> = { ...withLocale };
-  childEnv.TERM = termFor(options.colors);
-  childEnv.NCURSES_NO_UTF8_ACS = "1";
-  delete childEnv.STY;
-  // As mosh, a home the shell cannot change to does not stop the session: the error shows on
-  // the terminal before anything else (mosh's child prints perror("chdir") there), and the
-  // shell starts in "/".
-  const homeError = home === undefined ? null : chdirError(home);
-  const cwd = home !== undefined && homeError === null ? home : "/";
-  if (homeError !== null) preamble = `chdir: ${homeError}\r\n` + preamble;
-  childEnv.PWD = cwd;
-  const size = windowSize(0) ?? { cols: 80, rows: 24 };
-  const config: DaemonConfig = {
-    options,
-    program: located,
-    argv,
-    env: childEnv,
-    cwd,
-    width: size.cols || 80,
-    height: size.rows || 24,
-    preamble,
-    networkTimeout: network.seconds,
-    signalTimeout: signal.seconds,
-    screenDump: env.MOSH_SERVER_SCREEN_DUMP || undefined,
-    coreLimit: coreLimit.toString(),
-  };
-
+  // The daemon is a second Deno process, as slow to start as this one was: it starts now and
+  // boots while this one gathers the rest of its settings (the user, the motd, the program).
+  // It does nothing before it has them; if they cannot be made, it is killed unstarted.
   const self = selfCommand("mosh-server", [DAEMON_FLAG]);
   const daemon = new Deno.Command(self.cmd, {
     args: self.args,
@@ -213,17 +166,25 @@ async function runNew(args: string[], coreLimit: bigint): Promise<number> {
     env: withLocale,
     clearEnv: true,
   }).spawn();
+  let config: DaemonConfig | null = null;
+  try {
+    config = daemonConfig(env, options, withLocale, coreLimit);
+  } finally {
+    if (!config) {
+      try {
+        daemon.kill("SIGKILL");
+      } catch {
+        // it has already gone
+      }
+      await daemon.status;
+    }
+  }
+  if (!config) return 1;
+
   const w = daemon.stdin.getWriter();
   await w.write(encoder.encode(JSON.stringify(config)));
   await w.close();
-  const reader = daemon.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let line = "";
-  while (!line.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    line += value;
-  }
-  reader.releaseLock();
+  const line = await readLine(daemon.stdout);
   let answer: { port?: number; key?: string; pid?: number; messages?: string[]; error?: string[] };
   try {
     answer = JSON.parse(line);
@@ -242,11 +203,105 @@ async function runNew(args: string[], coreLimit: bigint): Promise<number> {
   return 0;
 }
 
+/** What the daemon is to run, and how; null (having said why) when it cannot be run. */
+function daemonConfig(
+  env: Record<string, string>,
+  options: ServerOptions,
+  withLocale: Record<string, string>,
+  coreLimit: bigint,
+): DaemonConfig | null {
+  const user = userInfo();
+  let program: string, argv: string[], preamble = "";
+  // mosh's chdir_homedir: HOME, else the password database's home.
+  const home = env.HOME ?? user?.home;
+  if (!options.command) {
+    const shell = env.SHELL ?? user?.shell ?? "";
+    program = shell || "/bin/sh";
+    argv = ["-" + program.split("/").pop()];
+    preamble = motd(home ?? "/");
+  } else {
+    program = options.command[0];
+    argv = options.command;
+  }
+  const located = resolveProgram(program, env.PATH);
+  if (!located) {
+    writeAll(Deno.stderr, `mosh-server: cannot run ${program}: command not found\n`);
+    return null;
+  }
+
+  const network = parseTimeoutEnv("MOSH_SERVER_NETWORK_TMOUT", env.MOSH_SERVER_NETWORK_TMOUT);
+  const signal = parseTimeoutEnv("MOSH_SERVER_SIGNAL_TMOUT", env.MOSH_SERVER_SIGNAL_TMOUT);
+  for (const w of [network.warning, signal.warning]) if (w) writeAll(Deno.stderr, w + "\n");
+
+  const childEnv: Record<string, string> = { ...withLocale };
+  childEnv.TERM = termFor(options.colors);
+  childEnv.NCURSES_NO_UTF8_ACS = "1";
+  delete childEnv.STY;
+  // As mosh, a home the shell cannot change to does not stop the session: the error shows on
+  // the terminal before anything else (mosh's child prints perror("chdir") there), and the
+  // shell starts in "/".
+  const homeError = home === undefined ? null : chdirError(home);
+  const cwd = home !== undefined && homeError === null ? home : "/";
+  if (homeError !== null) preamble = `chdir: ${homeError}\r\n` + preamble;
+  childEnv.PWD = cwd;
+  const size = windowSize(0) ?? { cols: 80, rows: 24 };
+  return {
+    options,
+    program: located,
+    argv,
+    env: childEnv,
+    cwd,
+    width: size.cols || 80,
+    height: size.rows || 24,
+    preamble,
+    networkTimeout: network.seconds,
+    signalTimeout: signal.seconds,
+    screenDump: env.MOSH_SERVER_SCREEN_DUMP || undefined,
+    coreLimit: coreLimit.toString(),
+  };
+}
+
+/** The first line of `stream` without its newline (all of it if it has none). */
+async function readLine(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      if (value.includes(0x0a)) break;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  const text = new TextDecoder().decode(concat(chunks));
+  const nl = text.indexOf("\n");
+  return nl === -1 ? text : text.slice(0, nl);
+}
+
+/** All of standard input, read directly (the streams machinery costs milliseconds cold). */
+function readStdin(): string {
+  const chunks: Uint8Array[] = [];
+  const buffer = new Uint8Array(65536);
+  for (let n; (n = Deno.stdin.readSync(buffer)) !== null;) chunks.push(buffer.slice(0, n));
+  return new TextDecoder().decode(concat(chunks));
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) out.set(c, at), at += c.length;
+  return out;
+}
+
 /** The daemon's running server, for the unexpected-error policy. */
 let runningServer: FaultTarget | undefined;
 
 /** The daemon: binds, answers the first process, detaches, and serves the session. */
 async function runDaemon(): Promise<number> {
+  // Ignore hangups, as mosh does: the ssh session that started us may end at any moment.
+  Deno.addSignalListener("SIGHUP", () => {});
   // Only what answering the first process needs is loaded before it is answered: it waits, and
   // so does the user. The terminal emulator comes after.
   const [{ bindServer }, { Base64Key }, { nativePlatform }] = await Promise.all([
@@ -254,12 +309,15 @@ async function runDaemon(): Promise<number> {
     import("../core/crypto/key.ts"),
     import("../io/platform.ts"),
   ]);
-  const config: DaemonConfig = JSON.parse(await new Response(Deno.stdin.readable).text());
+  const text = readStdin();
+  if (!text) return 1; // the first process found nothing to run, and has said so
+  const config: DaemonConfig = JSON.parse(text);
   const { options } = config;
   setChildCoreLimit(BigInt(config.coreLimit));
   newSession();
-  // Ignore hangups, as mosh does: the ssh session that started us may end at any moment.
-  Deno.addSignalListener("SIGHUP", () => {});
+  // Stdin has given all it will; stdout and stderr follow right after the answer.
+  const nul = open("/dev/null", O_RDWR);
+  dup2(nul, 0);
   const bound = bindServer(options.ip, options.ports);
   if (!("socket" in bound)) {
     writeAll(Deno.stdout, JSON.stringify({ error: bound.messages }) + "\n");
@@ -276,12 +334,15 @@ async function runDaemon(): Promise<number> {
     }) +
       "\n",
   );
-  // Let go of the pipes to the first process (and of stderr unless -v).
-  const nul = open("/dev/null", O_RDWR);
-  dup2(nul, 0);
+  // Let go of the pipe to the first process (and of stderr unless -v).
   dup2(nul, 1);
   if (!options.verbose) dup2(nul, 2);
   const log = options.verbose ? (line: string) => console.error(line) : undefined;
+  // As mosh tells of detached sessions in the new one's terminal, we do, with the way back in.
+  // Asked after the answer: each session is asked on its socket, which start-up need not wait
+  // for (a user with many sessions waited tens of milliseconds).
+  const detached = await detachedSessionsNotice(Deno.pid);
+  const preamble = (detached ? `${detached}\r\n` : "") + config.preamble;
   const { MoshServer } = await import("../server/server.ts");
   const server = new MoshServer({
     key,
@@ -293,7 +354,7 @@ async function runDaemon(): Promise<number> {
     cwd: config.cwd,
     width: config.width,
     height: config.height,
-    preamble: encoder.encode(config.preamble),
+    preamble: encoder.encode(preamble),
     networkTimeout: config.networkTimeout,
     signalTimeout: config.signalTimeout,
     log,

@@ -16,11 +16,36 @@ type V8Gc = (options?: { type: "major"; execution: "sync"; flavor: "last-resort"
 
 /**
  * V8's `gc()` as the memory reducer would collect: everything, compacting, and giving freed
- * pages back (a plain `gc()` kept most of them: 118 → 116 MB resident in a test, against 43).
+ * pages back (a plain `gc()` kept most of them: 118 → 116 MB resident in a test, against 43);
+ * then the same for the C heap ({@link mallocTrim}).
  */
 function exposedGc(): (() => void) | undefined {
   const gc = (globalThis as { gc?: V8Gc }).gc;
-  return gc && (() => gc({ type: "major", execution: "sync", flavor: "last-resort" }));
+  if (!gc) return undefined;
+  let trim: (() => void) | null | undefined; // bound at the first collection, not at start-up
+  return () => {
+    gc({ type: "major", execution: "sync", flavor: "last-resort" });
+    (trim ??= mallocTrim() ?? null)?.();
+  };
+}
+
+/**
+ * glibc's `malloc_trim(0)`, or undefined where there is none (another libc, FFI refused).
+ * What a burst allocates outside V8's heap (array buffers, the optimizing compiler's zones,
+ * native zlib's state) is freed to malloc's arenas, which keep it resident: after `seq 1
+ * 1000000` the server's C heap stayed at 11.7 MB against 5.3 before. The trim hands the free
+ * pages back to the system.
+ */
+export function mallocTrim(): (() => void) | undefined {
+  try {
+    const lib = Deno.dlopen("libc.so.6", {
+      malloc_trim: { parameters: ["usize"], result: "i32", optional: true },
+    });
+    const trim = lib.symbols.malloc_trim;
+    return trim ? () => void trim(0n) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** How long nothing must happen after a burst before collecting, ms. */

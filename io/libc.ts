@@ -5,8 +5,8 @@
  * {@link SystemError} carrying errno and its `strerror` text. `daemon.ts` binds the password
  * database and locale lookups the same way, with these helpers.
  *
- * The library is opened on first use and stays open for the life of the process (it is libc:
- * closing it would gain nothing), so unlike `io/aes.ts` nothing here needs a
+ * Each symbol is bound on its first use and stays bound for the life of the process (it is
+ * libc: closing it would gain nothing), so unlike `io/aes.ts` nothing here needs a
  * FinalizationRegistry. Structures are plain byte buffers laid out as glibc on 64-bit Linux
  * (x86_64 and aarch64 agree on every layout used here); sizes and offsets are named below.
  *
@@ -176,11 +176,32 @@ const LIBC_SYMBOLS = {
 } as const;
 
 type Libc = Deno.DynamicLibrary<typeof LIBC_SYMBOLS>["symbols"];
+type Name = keyof typeof LIBC_SYMBOLS;
 
-let opened: Libc | undefined;
+/**
+ * libc with each symbol bound on its first use. Binding all of them at once cost 8-15 ms of
+ * mosh-server's start-up (each binding builds its call trampoline), where the first process
+ * needs one symbol (ioctl) and the daemon three before it answers.
+ *
+ * `__errno_location` is bound with the first other symbol, before any call: binding it later,
+ * between a failing call and the read of its errno, would put a dlopen in between.
+ */
+const lazyLibc = {} as Libc;
+for (const name of Object.keys(LIBC_SYMBOLS) as Name[]) {
+  Object.defineProperty(lazyLibc, name, {
+    configurable: true,
+    get() {
+      if (name !== "__errno_location") void lazyLibc.__errno_location;
+      const one = { [name]: LIBC_SYMBOLS[name] } as Pick<typeof LIBC_SYMBOLS, typeof name>;
+      const symbol = Deno.dlopen("libc.so.6", one).symbols[name];
+      Object.defineProperty(lazyLibc, name, { value: symbol });
+      return symbol;
+    },
+  });
+}
 
 function libc(): Libc {
-  return opened ??= Deno.dlopen("libc.so.6", LIBC_SYMBOLS).symbols;
+  return lazyLibc;
 }
 
 /** A failed libc call: what was attempted, errno, and the system's text for it. */

@@ -4,16 +4,16 @@
  * gzip. Inflation stops at mosh's 4 MiB receive buffer, so a small datagram cannot make us
  * allocate without bound (a decompression bomb).
  *
- * Short inputs, and the streams our own fixed-code deflater makes, are handled here in
- * `small_zlib.ts`; the rest goes to the {@link Zlib} the program supplies (io/zlib.ts wraps
- * node:zlib), since the core may not load modules of the runtime.
+ * Short inputs are deflated here (`small_zlib.ts`); the rest, and all inflating, go to the
+ * {@link Zlib} the program supplies (io/zlib.ts: node:zlib's deflate, and for inflating the
+ * core's own `inflate.ts`, which the programs use so that a client never loads node:zlib).
  *
  * Synchronous on purpose: the transport is a sans-IO state machine and cannot await.
  *
  * @module
  */
 
-import { deflateFixed, inflateSimple } from "./small_zlib.ts";
+import { deflateFixed } from "./small_zlib.ts";
 
 /** mosh's decompression buffer: 2048 × 2048 bytes. Larger instructions are refused. */
 export const MAX_INFLATED_BYTES = 2048 * 2048;
@@ -52,7 +52,5 @@ export function decompress(
   zlib: Zlib,
   limit = MAX_INFLATED_BYTES,
 ): Uint8Array | null {
-  const simple = inflateSimple(data, limit);
-  if (simple !== undefined) return simple;
   return zlib.inflate(data, limit);
 }

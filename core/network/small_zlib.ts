@@ -5,17 +5,17 @@
  * node:zlib costs 10-20 µs a call in Deno whatever the size (it builds and tears down a zlib
  * stream each time), which dominated a simulated session. For short inputs a deflate block with
  * the fixed Huffman code (RFC 1951 §3.2.6) and greedy LZ77 matching is as small as zlib's own
- * output (zlib itself picks fixed codes for such inputs) and takes a microsecond. Inflating
- * handles stored and fixed-code blocks, which is everything we and mosh send for small
- * instructions; a stream with a dynamic-code block returns `undefined` so the caller falls back
- * to node:zlib. Both produce and accept standard zlib streams (RFC 1950), checked by Adler-32.
+ * output (zlib itself picks fixed codes for such inputs) and takes a microsecond. It makes
+ * standard zlib streams (RFC 1950), checked by Adler-32; `inflate.ts` reads them, and every
+ * other zlib stream.
  *
  * @module
  */
 
 import { allocBytes } from "../bytes.ts";
 
-const LENGTH_BASE = [
+/** The shortest match of each length symbol 257-285 (RFC 1951 §3.2.5). */
+export const LENGTH_BASE = [
   3,
   4,
   5,
@@ -46,7 +46,8 @@ const LENGTH_BASE = [
   227,
   258,
 ];
-const LENGTH_EXTRA = [
+/** The extra bits after each length symbol 257-285 (RFC 1951 §3.2.5). */
+export const LENGTH_EXTRA = [
   0,
   0,
   0,
@@ -77,7 +78,8 @@ const LENGTH_EXTRA = [
   5,
   0,
 ];
-const DIST_BASE = [
+/** The shortest distance of each distance symbol 0-29 (RFC 1951 §3.2.5). */
+export const DIST_BASE = [
   1,
   2,
   3,
@@ -109,7 +111,8 @@ const DIST_BASE = [
   16385,
   24577,
 ];
-const DIST_EXTRA = [
+/** The extra bits after each distance symbol 0-29 (RFC 1951 §3.2.5). */
+export const DIST_EXTRA = [
   0,
   0,
   0,
@@ -275,106 +278,4 @@ export function deflateFixed(data: Uint8Array): Uint8Array {
   w.write((sum >>> 8) & 0xff, 8);
   w.write(sum & 0xff, 8);
   return w.out.subarray(0, w.len);
-}
-
-/** Thrown inside {@link inflateSimple} for a stream it must refuse. */
-class Malformed extends Error {}
-
-/**
- * Inflates a zlib stream whose blocks are all stored or fixed-Huffman.
- * @returns the data; null when the stream is malformed, fails its checksum or inflates past
- *   `limit`; undefined when it uses a dynamic-Huffman block (use a general inflater)
- */
-export function inflateSimple(z: Uint8Array, limit: number): Uint8Array | null | undefined {
-  if (z.length < 6) return null;
-  const cmf = z[0], flg = z[1];
-  if ((cmf & 0x0f) !== 8 || (cmf >>> 4) > 7 || ((cmf << 8) | flg) % 31 !== 0 || flg & 0x20) {
-    return null;
-  }
-  let pos = 2, acc = 0, bits = 0;
-  const need = (n: number) => {
-    while (bits < n) {
-      if (pos >= z.length) throw new Malformed();
-      acc |= z[pos++] << bits;
-      bits += 8;
-    }
-  };
-  const take = (n: number) => {
-    need(n);
-    const v = acc & ((1 << n) - 1);
-    acc >>>= n;
-    bits -= n;
-    return v;
-  };
-  let out = new Uint8Array(Math.min(limit, Math.max(64, z.length * 4)));
-  let len = 0;
-  const grow = (n: number) => {
-    if (len + n > limit) throw new Malformed();
-    if (len + n <= out.length) return;
-    const next = new Uint8Array(Math.min(limit, Math.max(out.length * 2, len + n)));
-    next.set(out.subarray(0, len));
-    out = next;
-  };
-  try {
-    for (let final = 0; !final;) {
-      final = take(1);
-      const type = take(2);
-      if (type === 0) {
-        acc = 0, bits = 0; // stored blocks start on a byte boundary
-        if (pos + 4 > z.length) return null;
-        const n = z[pos] | (z[pos + 1] << 8);
-        if ((n ^ (z[pos + 2] | (z[pos + 3] << 8))) !== 0xffff) return null;
-        pos += 4;
-        if (pos + n > z.length) return null;
-        grow(n);
-        out.set(z.subarray(pos, pos + n), len);
-        len += n;
-        pos += n;
-      } else if (type === 1) {
-        for (;;) {
-          const sym = fixedSymbol(take);
-          if (sym < 256) {
-            grow(1);
-            out[len++] = sym;
-            continue;
-          }
-          if (sym === 256) break;
-          const li = sym - 257;
-          if (li >= 29) return null;
-          const length = LENGTH_BASE[li] + take(LENGTH_EXTRA[li]);
-          const di = reverse(take(5), 5);
-          if (di >= 30) return null;
-          const dist = DIST_BASE[di] + take(DIST_EXTRA[di]);
-          if (dist > len) return null;
-          grow(length);
-          for (let k = 0; k < length; k++, len++) out[len] = out[len - dist];
-        }
-      } else if (type === 2) {
-        return undefined;
-      } else {
-        return null;
-      }
-    }
-  } catch (e) {
-    if (e instanceof Malformed) return null;
-    throw e;
-  }
-  const trailer = pos - Math.floor(bits / 8);
-  if (trailer + 4 > z.length) return null;
-  const data = out.subarray(0, len);
-  const sum = ((z[trailer] << 24) | (z[trailer + 1] << 16) | (z[trailer + 2] << 8) |
-    z[trailer + 3]) >>> 0;
-  return sum === adler32(data) ? data : null;
-}
-
-/** Reads one fixed-code literal/length symbol (codes arrive most significant bit first). */
-function fixedSymbol(take: (n: number) => number): number {
-  let code = 0;
-  for (let i = 0; i < 7; i++) code = (code << 1) | take(1);
-  if (code <= 0x17) return 256 + code;
-  code = (code << 1) | take(1);
-  if (code >= 0x30 && code <= 0xbf) return code - 0x30;
-  if (code >= 0xc0 && code <= 0xc7) return 280 + code - 0xc0;
-  code = (code << 1) | take(1);
-  return 144 + code - 0x190;
 }

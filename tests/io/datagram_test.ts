@@ -52,6 +52,33 @@ for (const [name, make] of harnesses) {
     }
   });
 
+  Deno.test(`${name}: each datagram is its own bytes, up to the largest UDP payload`, async () => {
+    const { network, settle } = make();
+    const a = network.bind("127.0.0.1", 0);
+    const b = network.bind("127.0.0.1", 0);
+    const to = `127.0.0.1:${b.port}`;
+    try {
+      const big = Uint8Array.from({ length: 65_507 }, (_, i) => (i * 7) & 0xff);
+      await a.send(new Uint8Array([1, 2, 3]), to);
+      await a.send(big, to);
+      await a.send(new Uint8Array([9, 9]), to);
+      await settle();
+      const first = await b.receive();
+      const second = await b.receive();
+      // Two at once: each gets a datagram of its own.
+      const [third, fourth] = [b.receive(), b.receive()];
+      await a.send(new Uint8Array([4, 5, 6, 7]), to);
+      await settle();
+      const got = [await third, await fourth].map((d) => [...d.data]);
+      assert.deepEqual([...first.data], [1, 2, 3], "not overwritten by later datagrams");
+      assert.deepEqual(second.data, big);
+      assert.deepEqual(got.sort((x, y) => x.length - y.length), [[9, 9], [4, 5, 6, 7]]);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
   Deno.test(`${name}: closing a socket ends a pending receive with BadResource`, async () => {
     const { network } = make();
     const a = network.bind("127.0.0.1", 0);

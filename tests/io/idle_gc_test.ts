@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { IdleCollector, QUIET_MS } from "../../io/idle_gc.ts";
+import { IdleCollector, mallocTrim, QUIET_MS } from "../../io/idle_gc.ts";
 import { V8_FLAGS } from "../../cli/self.ts";
 
 Deno.test("one collection after a burst, once it has been quiet; none for trickles or while busy", () => {
@@ -32,4 +32,10 @@ Deno.test("our programs run with gc() exposed", async () => {
     args: ["eval", V8_FLAGS, "console.log(typeof globalThis.gc)"],
   }).output();
   assert.equal(new TextDecoder().decode(out.stdout).trim(), "function");
+});
+
+Deno.test("the collection also trims glibc's heap: malloc_trim is found and runs", () => {
+  const trim = mallocTrim();
+  assert.ok(trim, "malloc_trim from libc.so.6");
+  trim();
 });

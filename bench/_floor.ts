@@ -1,0 +1,73 @@
+/**
+ * The runtime's floor for the side-by-side benchmark: what a bare `deno run` costs before any
+ * code of ours runs, measured in the same run as the programs so that the ratios to it hold on
+ * a machine whose load changes from one run to the next.
+ *
+ * - Start-up: launch to exit of `deno run` on an empty script, no configuration file, no
+ *   permissions, as a user's shell would start it.
+ * - Idle resident memory, all of it and the private part (`bench/_measure.ts`): a `deno run` of
+ *   a script that only waits on a timer (an empty script exits before there is anything to
+ *   read), sampled after the same settling time as the programs.
+ *
+ * @module
+ */
+
+import { privateMb, rssMb } from "./_measure.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A temporary directory with the two scripts, outside the repository (so no deno.json). */
+function scripts(): { empty: string; waiting: string } {
+  const dir = Deno.makeTempDirSync({ prefix: "denomosh-floor-" });
+  const empty = `${dir}/empty.js`, waiting = `${dir}/waiting.js`;
+  Deno.writeTextFileSync(empty, "");
+  Deno.writeTextFileSync(waiting, "setTimeout(() => {}, 600_000);\n");
+  return { empty, waiting };
+}
+
+let paths: { empty: string; waiting: string } | undefined;
+
+/** Milliseconds from launch to exit of `deno run` on an empty script. */
+export async function floorStartMs(): Promise<number> {
+  paths ??= scripts();
+  const t = performance.now();
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--no-config", paths.empty],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const ms = performance.now() - t;
+  if (!r.success) {
+    throw new Error(`deno run of an empty script failed:\n${new TextDecoder().decode(r.stderr)}`);
+  }
+  return ms;
+}
+
+/**
+ * Resident memory, all and private, MB, of a bare `deno run` that waits, `settleMs` after its
+ * launch.
+ */
+export async function floorIdle(settleMs: number): Promise<{ rss: number; private: number }> {
+  paths ??= scripts();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--no-config", paths.waiting],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    await sleep(settleMs);
+    return { rss: rssMb(child.pid), private: privateMb(child.pid) };
+  } finally {
+    child.kill("SIGKILL");
+    await child.status;
+  }
+}
+
+/** Removes the scripts. */
+export function removeFloorScripts(): void {
+  if (!paths) return;
+  Deno.removeSync(paths.empty.slice(0, paths.empty.lastIndexOf("/")), { recursive: true });
+  paths = undefined;
+}
