@@ -28,17 +28,6 @@ export function timePerCall(fn: () => void, { trials = 7, ms = 150 } = {}): numb
   return median(samples);
 }
 
-/** CPU seconds (user + system) a process has used so far. */
-export function cpuSeconds(pid: number): number {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
 /** A process's peak resident memory, MB. */
 export function peakRssMb(pid: number): number {
   try {
@@ -51,8 +40,8 @@ export function peakRssMb(pid: number): number {
 
 /**
  * CPU seconds a process's live threads have run, from the scheduler's nanosecond counters
- * (`/proc/<pid>/task/<tid>/schedstat`). {@link cpuSeconds} counts in 10 ms ticks, too coarse
- * for an idle process that runs a few milliseconds a minute; this does not count threads that
+ * (`/proc/<pid>/task/<tid>/schedstat`); `/proc/<pid>/stat` counts in 10 ms ticks, too coarse
+ * for an idle process that runs a few milliseconds a minute. This does not count threads that
  * have already exited, so it is for spans over which a process's threads stay (idle ones).
  */
 export function threadCpuSeconds(pid: number): number {

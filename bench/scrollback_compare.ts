@@ -13,7 +13,7 @@
  */
 import { ScreenSession, type SessionOptions } from "../tests/e2e/_screen_session.ts";
 import type { Framebuffer } from "../core/terminal/framebuffer.ts";
-import { median } from "./_measure.ts";
+import { median, rssMb } from "./_measure.ts";
 import { QUIET_MS as IDLE_GC_QUIET_MS } from "../io/idle_gc.ts";
 
 /** Debian's mosh; ours with scrollback off at both ends; ours as it comes. */
@@ -50,16 +50,6 @@ async function withSession(
     await fn(s);
   } finally {
     await s.close();
-  }
-}
-
-/** The server's resident memory now, MB. */
-function rssMb(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
-    return m ? Number(m[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
   }
 }
 
