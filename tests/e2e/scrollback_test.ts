@@ -95,6 +95,42 @@ Deno.test({
 });
 
 Deno.test({
+  name: "scrollback: when the session ends, its history and last screen stay in the terminal",
+  ...e2e,
+  async fn() {
+    const s = await session();
+    try {
+      await run(s.tmux, "seq 1 300", "300", 20_000);
+      await s.tmux.type("echo last-$((6*7))");
+      await s.tmux.keys("Enter");
+      await s.tmux.waitFor((x) => /^last-42$/m.test(x), 10_000, "the last line");
+      await s.tmux.type("exit");
+      await s.tmux.keys("Enter");
+      // The pane runs `client; sleep 60`: sleep in front means the client has gone.
+      const deadline = Date.now() + 20_000;
+      while (await s.tmux.format("pane_current_command") !== "sleep") {
+        assert.ok(Date.now() < deadline, "the client is still running after exit");
+        await sleep(100);
+      }
+      const lines = await everything(s.tmux);
+      const start = lines.findIndex((l) => l.startsWith("$ seq 1 300"));
+      assert.ok(start >= 0, "the command line is still in the history");
+      assert.deepEqual(
+        lines.slice(start + 1, start + 301),
+        Array.from({ length: 300 }, (_, i) => String(i + 1)),
+        "seq's lines, once and in order",
+      );
+      const screen = await s.tmux.screen();
+      assert.match(screen, /^last-42$/m, "the last screen stays");
+      assert.match(screen, /^\$ exit/m, "up to the exit");
+      assert.equal(await s.tmux.format("alternate_on"), "0", "on the main screen");
+    } finally {
+      await s.close();
+    }
+  },
+});
+
+Deno.test({
   name: "scrollback: seq 1 3000 through 10% loss each way at a 100 ms round trip, every line once",
   ...e2e,
   async fn() {

@@ -267,16 +267,46 @@ Deno.test("whole sessions: with a short history, what is kept is what the user's
         const r = runWholeSession({ ...s, resizes: [] });
         assert.equal(r.received, r.typed);
         assertSameScreen(r.userScreen, r.serverScreen);
-        const text = (row: Row) => row.toText().trimEnd() + (row.wrap ? "⏎" : "");
-        const user = r.userHistoryRows.map(text), server = r.serverHistoryRows.map(text);
-        const lastMarker = user.findLastIndex((l) => markerCount(l.replace(/⏎$/, "")) !== null);
-        const tail = user.slice(lastMarker + 1);
-        const n = Math.min(tail.length, server.length);
-        assert.deepEqual(tail.slice(tail.length - n), server.slice(server.length - n));
-        if (server.length) assert.ok(n > 0 || user.length === 1, "the newest lines reached nobody");
+        assertScrollbackEndsWithHistory(r);
       },
     ),
     runs(1000),
+  );
+});
+
+/**
+ * The user's scrollback, after its last marker, ends with the newest rows the server keeps;
+ * and when the server keeps any, some reached the user.
+ */
+function assertScrollbackEndsWithHistory(r: ReturnType<typeof runWholeSession>): void {
+  const text = (row: Row) => row.toText().trimEnd() + (row.wrap ? "⏎" : "");
+  const user = r.userHistoryRows.map(text), server = r.serverHistoryRows.map(text);
+  const lastMarker = user.findLastIndex((l) => markerCount(l.replace(/⏎$/, "")) !== null);
+  const tail = user.slice(lastMarker + 1);
+  const n = Math.min(tail.length, server.length);
+  assert.deepEqual(tail.slice(tail.length - n), server.slice(server.length - n));
+  if (server.length) assert.ok(n > 0 || user.length === 1, "the newest lines reached nobody");
+}
+
+Deno.test("whole sessions: a client that attaches receives the history the server kept (500 sessions)", () => {
+  fc.assert(
+    fc.property(
+      historyScenario({ maxLines: 300, historyLimit: fc.integer({ min: 1, max: 400 }) }),
+      fc.integer({ min: CONNECTED_BY, max: 15_000 }),
+      (s, at) => {
+        // The new client gets connected (it gives up on a server silent for 15 s, as mosh's).
+        const clean = { start: at, end: at + 1000 };
+        const rebinds = s.rebinds.filter((t) => t < clean.start || t >= clean.end);
+        const r = runWholeSession({ ...s, resizes: [], rebinds, attach: { at }, clean: [clean] });
+        assertSameScreen(r.userScreen, r.serverScreen);
+        // r's user is the new client's terminal: what it holds came after the attach.
+        assertScrollbackEndsWithHistory(r);
+        const kept = r.serverHistoryRows.filter((row) => row.toText().trim() !== "").length;
+        const got = r.userHistoryRows.filter((row) => row.toText().trim() !== "").length;
+        assert.ok(kept === 0 || got > 0, `the server keeps ${kept} rows, the new client got none`);
+      },
+    ),
+    runs(500),
   );
 });
 
