@@ -17,15 +17,33 @@ const PARALLEL = 4;
 /** The busy loops end by themselves after this long, whatever happens to the test. */
 const BUSY_LIMIT_S = 600;
 
+/** The processes whose command line holds `mark`, after a moment for them to go. */
+async function running(mark: string): Promise<string[]> {
+  let found: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    found = [];
+    for (const e of Deno.readDirSync("/proc")) {
+      if (!/^\d+$/.test(e.name)) continue;
+      const cmdline = await Deno.readTextFile(`/proc/${e.name}/cmdline`).catch(() => "");
+      if (cmdline.includes(mark)) found.push(`${e.name}: ${cmdline.replaceAll("\0", " ")}`);
+    }
+    if (found.length === 0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return found;
+}
+
 Deno.test({
   name:
     `mosh-server new starts ${STARTS} times out of ${STARTS} with stdin on /dev/null under load`,
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
+    // Named, so that the test can check that none outlives it.
+    const mark = `denomosh-busy-${Deno.pid}`;
     const busy = [0, 1].map(() =>
       new Deno.Command("timeout", {
-        args: [String(BUSY_LIMIT_S), "sh", "-c", "while :; do :; done"],
+        args: [String(BUSY_LIMIT_S), "sh", "-c", `: ${mark}; while :; do :; done`],
         stdin: "null",
         stdout: "null",
         stderr: "null",
@@ -50,15 +68,18 @@ Deno.test({
       };
       await Promise.all(Array.from({ length: PARALLEL }, worker));
     } finally {
+      // SIGTERM, which timeout passes on to its loop: a SIGKILL would end timeout alone and
+      // leave the loop running, orphaned, on a core for good.
       for (const p of busy) {
         try {
-          p.kill("SIGKILL");
+          p.kill("SIGTERM");
         } catch {
           // already gone
         }
         await p.status;
       }
     }
+    assert.deepEqual(await running(mark), [], "a busy loop outlived the test");
     const seconds = ((performance.now() - t0) / 1000).toFixed(1);
     console.log(
       `mosh-server new: ${STARTS} starts, ${started} started, ${failures.length} failures, ` +
