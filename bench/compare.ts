@@ -6,17 +6,21 @@
  * Resident memory and start-up are also set against the runtime's floor, a bare `deno run`
  * measured in the same run (bench/_floor.ts): the part of our figures that is Deno's, not ours.
  *
- *   deno task bench:compare [--quick] [--only=echo,bulk,startup,rebind,idle,scrollback,micro]
+ *   deno task bench:compare [--quick] [--no-scrollback]
+ *     [--only=echo,bulk,startup,rebind,idle,scrollback,micro]
  *
  * `--quick` takes fewer samples (for a smoke run); the README's table comes from a full run.
+ * `--no-scrollback` runs ours with native scrollback off at both ends (mosh's behaviour) in
+ * every scenario but `scrollback`, which sets the two side by side anyway.
  */
 import { type Peer as Kind, ScreenSession } from "../tests/e2e/_screen_session.ts";
 import type { Framebuffer } from "../core/terminal/framebuffer.ts";
 import { median, peakRssMb, privateMb, rssMb, threadCpuSeconds } from "./_measure.ts";
 import { floorIdle, floorStartMs, removeFloorScripts } from "./_floor.ts";
-import { scrollbackTable } from "./scrollback_compare.ts";
+import { SCROLLBACK_OFF, scrollbackTable } from "./scrollback_compare.ts";
 
 const quick = Deno.args.includes("--quick");
+const noScrollback = Deno.args.includes("--no-scrollback");
 /**
  * `--only=NAME[,NAME]` runs only those scenarios: echo, bulk, startup, rebind, idle,
  * scrollback (bench/scrollback_compare.ts), micro.
@@ -31,7 +35,12 @@ const prompt = onScreen((screen) => /^\$ *$/m.test(screen));
 
 /** A session of `kind` through the proxy with `oneWay` ms each way. */
 function session(kind: Kind, opts: { oneWay?: number; predict?: string } = {}) {
-  return ScreenSession.start({ peer: kind, rtt: 2 * (opts.oneWay ?? 0), predict: opts.predict });
+  return ScreenSession.start({
+    peer: kind,
+    rtt: 2 * (opts.oneWay ?? 0),
+    predict: opts.predict,
+    ...(noScrollback && kind === "ours" ? SCROLLBACK_OFF : {}),
+  });
 }
 
 /** The runtime's floors a row can be set against (bench/_floor.ts). */
@@ -227,7 +236,8 @@ removeFloorScripts();
 const date = new Date().toISOString().slice(0, 10);
 const cpu = Deno.readTextFileSync("/proc/cpuinfo").match(/model name\s*:\s*(.*)/)?.[1] ?? "?";
 console.log(
-  `Debian mosh 1.4.0 vs denomosh, ${date}, ${navigator.hardwareConcurrency} cores (${cpu})\n`,
+  `Debian mosh 1.4.0 vs denomosh${noScrollback ? " (native scrollback off)" : ""}, ${date}, ` +
+    `${navigator.hardwareConcurrency} cores (${cpu})\n`,
 );
 const fmt = (x: number) =>
   Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2);

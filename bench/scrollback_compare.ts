@@ -20,14 +20,15 @@ import { QUIET_MS as IDLE_GC_QUIET_MS } from "../io/idle_gc.ts";
 export type Variant = "debian" | "off" | "on";
 const VARIANTS: Variant[] = ["debian", "off", "on"];
 
+/** Our programs with native scrollback off at both ends: mosh's behaviour. */
+export const SCROLLBACK_OFF = {
+  serverArgs: ["--scrollback=0"],
+  clientEnv: { MOSH_NO_SCROLLBACK: "1" },
+} as const satisfies Partial<SessionOptions>;
+
 const OPTIONS: Record<Variant, Omit<SessionOptions, "rtt">> = {
   debian: { peer: "debian", predict: "never" },
-  off: {
-    peer: "ours",
-    predict: "never",
-    serverArgs: ["--scrollback=0"],
-    clientEnv: { MOSH_NO_SCROLLBACK: "1" },
-  },
+  off: { peer: "ours", predict: "never", ...SCROLLBACK_OFF },
   on: { peer: "ours", predict: "never" },
 };
 
