@@ -73,6 +73,15 @@ async function listed(pid: number): Promise<string> {
   return r.stdout.split("\n").find((l) => l.startsWith(`${pid} `)) ?? "";
 }
 
+/** Waits until `mosh-server list` shows `pid`, or fails after `ms`. */
+async function waitListed(pid: number, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await listed(pid))) {
+    if (Date.now() > deadline) throw new Error(`session ${pid} is not listed after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Datagrams sealed with `key` that would type `text` into a session, to `port`. */
 async function forgeKeys(key: string, port: number, text: string): Promise<void> {
   const forge = forger(Base64Key.parse(key));
@@ -277,6 +286,8 @@ Deno.test({
       await startServer("ours", ["-i", "127.0.0.1"], SHELL, SHELL_ENV),
     ];
     try {
+      // A daemon answers on its socket a moment after MOSH CONNECT (it loads the session first).
+      for (const s of sessions) await waitListed(s.pid, 10_000);
       const several = await moshNoTerminal([
         `--ssh=${sshd.sshCommand}`,
         `--server=${OUR_SERVER}`,
