@@ -154,7 +154,10 @@ Deno.test("the socket of a daemon killed with SIGKILL is removed on sight", asyn
   const code = `import { listenSession } from ${
     JSON.stringify(import.meta.resolve("../../io/session_dir.ts"))
   };
-    listenSession(Deno.args[0]); console.log("ready"); await new Promise(() => {});`;
+    listenSession(Deno.args[0]); console.log("ready");
+    // A timer keeps it running (an FFI socket does not: with nothing pending Deno would exit
+    // at once); bounded, should the test never kill it.
+    await new Promise((r) => setTimeout(r, 60_000));`;
   const child = new Deno.Command(Deno.execPath(), {
     args: ["eval", "--quiet", code, dir],
     stdout: "piped",
