@@ -59,9 +59,8 @@ export class HistoryBudget {
    * The history end a state should carry now.
    * @param published the end the current state carries
    * @param end the emulator's end
-   * @param spend false to only ask: the rows are not taken from the bucket
    */
-  publish(now: number, published: number, end: number, spend = true): number {
+  publish(now: number, published: number, end: number): number {
     this.#refill(now);
     if (end !== this.#lastEnd) {
       this.#lastEnd = end;
@@ -69,16 +68,16 @@ export class HistoryBudget {
     }
     const pending = end - published;
     if (pending <= 0) return published;
-    let cost: number;
-    if (pending <= this.#tokens + EPSILON) cost = pending;
-    else {
-      const quiet = now - this.#grewAt >= QUIET_MS;
-      const may = this.#tokens >= this.capacity - EPSILON || (quiet && this.#tokens >= -EPSILON);
-      if (!may) return published;
-      cost = Math.min(pending, this.capacity);
+    if (pending <= this.#tokens + EPSILON) {
+      this.#tokens -= pending;
+      return end;
     }
-    if (spend) this.#tokens -= cost;
-    return end;
+    const quiet = now - this.#grewAt >= QUIET_MS;
+    if (this.#tokens >= this.capacity - EPSILON || (quiet && this.#tokens >= -EPSILON)) {
+      this.#tokens -= Math.min(pending, this.capacity);
+      return end;
+    }
+    return published;
   }
 
   /** When {@link publish} would move a history end that waits (Infinity when none waits). */

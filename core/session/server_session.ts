@@ -118,12 +118,6 @@ export type ServerSignal = "SIGTERM" | "SIGINT" | "SIGUSR1";
 /** The extensions this server implements. */
 export const SERVER_FEATURES = Feature.notice | Feature.history | Feature.altScreen;
 
-/**
- * History rows above which a frame with a changed screen leaves them to the next frame, rows:
- * some 2-3 ms of work at each end, which a prompt need not wait for.
- */
-export const SCREEN_FIRST_ROWS = 500;
-
 /** Lines of history a session keeps by default (`mosh-server new --scrollback=N`). */
 export const DEFAULT_HISTORY_LINES = 5000;
 
@@ -162,8 +156,6 @@ export class ServerSession {
   #screenDirty: boolean;
   /** What history the frames carry during a flood. */
   readonly #budget: HistoryBudget;
-  /** Whether the last state left its history for the next frame (screen first). */
-  #historyDeferred = false;
   /** When printable-only keys were last written to the application (-Infinity: never). */
   #typedAt = -Infinity;
   #peer: Address | undefined;
@@ -434,10 +426,8 @@ export class ServerSession {
     if (t.holdNewStates) at = Math.min(at, now + BACKLOG_RECHECK_MS);
     const state = t.currentState;
     if (state.features & Feature.history && !t.sender.hasUnsentState) {
-      // History held back by the budget, or behind a screen that has gone out first (at
-      // once); with a frame waiting, its send time comes first.
-      const held = this.#historyDeferred ? now : Infinity;
-      at = Math.min(at, held, this.#budget.wakeAt(state.historyEnd, this.#emulator.historyEnd));
+      // History held back by the budget; with a frame waiting, its send time comes first.
+      at = Math.min(at, this.#budget.wakeAt(state.historyEnd, this.#emulator.historyEnd));
     }
     return Math.max(now, at);
   }
@@ -536,19 +526,7 @@ export class ServerSession {
       // lets it during a flood (nothing of ours goes to a stock client: no budget to keep).
       const shown = fb.main && !(state.features & Feature.altScreen) ? fb.with({ main: null }) : fb;
       const paced = !force && (state.features & Feature.history) !== 0;
-      let published = end;
-      if (paced) {
-        // Screen first: a changed screen does not wait behind many rows of history (the
-        // prompt after a Ctrl-C behind a flood's last frame's worth); they follow in the
-        // next frame. Once: when the screen's frame has gone, the next carries them whatever
-        // the screen does.
-        const due = this.#budget.publish(now, state.historyEnd, end, false);
-        const defer = this.#historyDeferred
-          ? t.sender.hasUnsentState
-          : this.#screenDirty && due - state.historyEnd > SCREEN_FIRST_ROWS;
-        this.#historyDeferred = defer;
-        published = defer ? state.historyEnd : this.#budget.publish(now, state.historyEnd, end);
-      }
+      const published = paced ? this.#budget.publish(now, state.historyEnd, end) : end;
       state = state.withFramebuffer(shown).withHistoryEnd(published);
       this.#screenDirty = false;
     }

@@ -10,7 +10,7 @@ import { NO_CLIENT_TIMEOUT_MS, ServerSession } from "../../../core/session/serve
 import { decodeHostMessage } from "../../../core/statesync/host_message.ts";
 import { Feature } from "../../../core/statesync/extensions.ts";
 import { decodeInstruction } from "../../../core/network/instruction.ts";
-import { decodeFragment, FragmentAssembly } from "../../../core/network/fragment.ts";
+import { decodeFragment } from "../../../core/network/fragment.ts";
 import { DatagramCodec, Direction } from "../../../core/network/datagram.ts";
 import { forger } from "../transport/_forge.ts";
 import { platform } from "../../_platform.ts";
@@ -162,44 +162,4 @@ Deno.test("with no client at all the server leaves at its no-client timeout, not
   assert.equal(s.exited, false);
   s.tick(5000);
   assert.equal(s.exited, true);
-});
-
-/** Each instruction the server's datagrams carry, reassembled: its HostMessage's items. */
-function hostFrames(actions: ServerAction[], key = KEY) {
-  const codec = new DatagramCodec(key, platform);
-  const assembly = new FragmentAssembly();
-  const frames = [];
-  for (const a of actions) {
-    if (a.type !== "send") continue;
-    const p = codec.open(a.data, Direction.ToClient);
-    if (typeof p === "string") continue;
-    const f = decodeFragment(p.payload);
-    if (typeof f === "string") continue;
-    const whole = assembly.add(f);
-    if (!(whole instanceof Uint8Array)) continue;
-    const inst = decodeInstruction(whole, platform.zlib);
-    if (typeof inst === "string") continue;
-    frames.push(decodeHostMessage(inst.diff) ?? []);
-  }
-  return frames;
-}
-
-Deno.test("screen first: a prompt after many rows of history goes in a frame of its own, the rows in the next", () => {
-  const s = server();
-  const c = client();
-  exchange(c, s, 0, 2000);
-  // A flood's last 3,000 lines and the prompt at once, as after a Ctrl-C.
-  const flood = Array.from({ length: 3000 }, (_, i) => `line ${i}\r\n`).join("");
-  s.output(2000, enc.encode(flood + "PROMPT$ "));
-  const frames = hostFrames(exchange(c, s, 2000, 1000));
-  const text = (f: (typeof frames)[number]) =>
-    f.map((i) => "hostBytes" in i ? new TextDecoder().decode(i.hostBytes) : "").join("");
-  const rows = (f: (typeof frames)[number]) =>
-    f.reduce((n, i) => n + ("history" in i ? i.history.end - i.history.start : 0), 0);
-  const prompt = frames.findIndex((f) => text(f).includes("PROMPT$"));
-  assert.ok(prompt >= 0, "the prompt was sent");
-  assert.equal(rows(frames[prompt]), 0, "history rode with the prompt");
-  const after = frames.slice(prompt + 1).reduce((n, f) => n + rows(f), 0);
-  assert.equal(after, s.historyRows().length, "every row scrolled off followed");
-  assert.equal(c.transport.latestRemote.state.historyEnd, after, "the client has them");
 });
