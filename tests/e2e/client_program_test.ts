@@ -90,10 +90,11 @@ Deno.test({
       await tmux.keys("Enter");
       await tmux.waitFor((x) => x.includes("before\n"), 5000, "before");
       await tmux.keys("C-^", "C-z");
+      // The client says so before it stops; the outer shell speaks once it has stopped.
       const suspended = await tmux.waitFor(
-        (x) => x.includes("[mosh is suspended.]"),
+        (x) => x.includes("[mosh is suspended.]") && /Stopped|outer>/.test(x),
         5000,
-        "suspend",
+        "suspend, and the outer shell",
       );
       assert.match(suspended, /Stopped|outer>/);
       const pid = clientPid(s.port);
