@@ -19,6 +19,7 @@ import { selfCommand } from "./self.ts";
 import { LOCALE_VARS } from "./mosh_options.ts";
 import { printConnect } from "./connect_message.ts";
 import { writeAll } from "./output.ts";
+import { concatBytes } from "../core/bytes.ts";
 import {
   chdirError,
   isUtf8Locale,
@@ -275,7 +276,7 @@ async function readLine(stream: ReadableStream<Uint8Array>): Promise<string> {
   } finally {
     reader.releaseLock();
   }
-  const text = new TextDecoder().decode(concat(chunks));
+  const text = new TextDecoder().decode(concatBytes(chunks));
   const nl = text.indexOf("\n");
   return nl === -1 ? text : text.slice(0, nl);
 }
@@ -285,14 +286,7 @@ function readStdin(): string {
   const chunks: Uint8Array[] = [];
   const buffer = new Uint8Array(65536);
   for (let n; (n = Deno.stdin.readSync(buffer)) !== null;) chunks.push(buffer.slice(0, n));
-  return new TextDecoder().decode(concat(chunks));
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) out.set(c, at), at += c.length;
-  return out;
+  return new TextDecoder().decode(concatBytes(chunks));
 }
 
 /** The daemon's running server, for the unexpected-error policy. */
