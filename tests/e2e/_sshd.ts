@@ -75,6 +75,9 @@ async function launch(
       "KbdInteractiveAuthentication no",
       "PrintMotd no",
       "LogLevel ERROR",
+      // As tests/e2e/_tmux.ts gives its panes: a login shell's `pyenv init` (root's, on the CI
+      // machine) must not wait 60 s on a rehash lock that a killed shell left behind.
+      "SetEnv PYENV_REHASH_TIMEOUT=0",
     ].join("\n") + "\n",
   );
   const child = new Deno.Command(SSHD, {

@@ -49,7 +49,11 @@ export class Tmux {
   ): Promise<Tmux> {
     // Unique even across test files (each restarts the counter) and reused pids.
     const socket = `denomosh-${Deno.pid}-${++counter}-${crypto.randomUUID().slice(0, 8)}`;
-    const env = Object.entries({ LANG: "C.UTF-8", TERM: "xterm-256color", ...opts.env })
+    // PYENV_REHASH_TIMEOUT: a login shell that runs `pyenv init` (root's, on the CI machine)
+    // takes a lock file to rehash, and one killed mid-way (tests end sessions abruptly) leaves
+    // it behind; every later shell then waited 60 s on it. One try, then on (as _sshd.ts).
+    const base = { LANG: "C.UTF-8", TERM: "xterm-256color", PYENV_REHASH_TIMEOUT: "0" };
+    const env = Object.entries({ ...base, ...opts.env })
       .map(([k, v]) => `${k}=${shellQuote(v)}`).join(" ");
     const t = new Tmux(socket);
     const limit = opts.historyLimit === undefined

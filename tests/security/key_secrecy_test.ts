@@ -55,9 +55,7 @@ Deno.test({
   async fn() {
     const tmux = await Tmux.start(
       `sh -c ${shellQuote(ours("mosh", ["--local"]) + '; echo "exit=$?"; sleep 30')}`,
-      {
-        env: SHELL_ENV,
-      },
+      { env: SHELL_ENV },
     );
     let daemon: number | undefined;
     try {
