@@ -17,7 +17,7 @@ import { Emulator } from "../core/terminal/emulator.ts";
 import { newFrame } from "../core/terminal/display.ts";
 import type { Framebuffer } from "../core/terminal/framebuffer.ts";
 import { historyFrame } from "../core/terminal/history_frame.ts";
-import { encodeHistoryRows } from "../core/terminal/history_codec.ts";
+import { decodeHistoryRows, encodeHistoryRows } from "../core/terminal/history_codec.ts";
 import type { Row } from "../core/terminal/row.ts";
 import { timePerCall } from "./_measure.ts";
 
@@ -115,6 +115,15 @@ Deno.bench(
   { group: "emulator" },
   () => feed(withHistory, LS),
 );
+/** History rows as the client receives them: 1,000 lines of each kind, encoded. */
+const WIRE_SEQ = encodeHistoryRows(historyOf(SEQ, 1000));
+const WIRE_LS = encodeHistoryRows(historyOf(LS, 1000));
+Deno.bench("decodeHistoryRows: 1,000 seq lines", { group: "decodeHistoryRows" }, () => {
+  decodeHistoryRows(WIRE_SEQ);
+});
+Deno.bench("decodeHistoryRows: 1,000 coloured ls lines", { group: "decodeHistoryRows" }, () => {
+  decodeHistoryRows(WIRE_LS);
+});
 Deno.bench("historyFrame: 100 rows not on screen, 80x24", { group: "historyFrame" }, () => {
   historyFrame(...HISTORY_100);
 });

@@ -529,7 +529,13 @@ export class ClientSession {
       if (this.#topRowContinues) rows.push(Row.blank(width));
       rows.push(historyMarkerRow(firstSent - from, width));
     }
-    if (d) rows.push(...d.rows.slice(Math.max(0, from - d.start)));
+    // A loop, not a spread: a first frame may bring tens of thousands of rows, more arguments
+    // than a call takes.
+    if (d) {
+      for (let i = Math.max(0, from - d.start); i < d.rows.length; i++) {
+        rows.push(d.rows[i]);
+      }
+    }
     this.#historyWritten = state.historyEnd;
     return rows;
   }

@@ -30,7 +30,7 @@ import {
   type Notice,
   sameNotice,
 } from "./extensions.ts";
-import { decodeHistoryRows, encodeHistoryRows } from "../terminal/history_codec.ts";
+import { decodeHistoryRows, encodeHistoryRows, HistoryEncoder } from "../terminal/history_codec.ts";
 import type { Row } from "../terminal/row.ts";
 
 /** Sizes beyond this many columns or rows are taken as a malformed diff. */
@@ -106,6 +106,9 @@ export const HISTORY_BYTES_PER_FRAME = 256 * 1024;
  * one that attached): everything kept, within this bound.
  */
 export const HISTORY_BYTES_FIRST_FRAME = 1024 * 1024;
+
+/** History rows fetched from the source at a time while a frame's history is encoded. */
+const HISTORY_FETCH_ROWS = 256;
 
 /** The history rows a client received with a state: rows `start` onwards. */
 export interface DeliveredHistory {
@@ -261,13 +264,20 @@ export class CompleteTerminal implements SyncState<CompleteTerminal> {
     if (memo && memo.from === start && memo.maxBytes === maxBytes) return memo.chunk;
     const from = start;
     // A history end held back during a flood may have left the kept lines: all skipped.
-    let rows = start < end ? source.historyRows(start, end) : [];
-    let bytes = encodeHistoryRows(rows);
-    while (bytes.length > maxBytes && rows.length) {
-      rows = rows.slice(Math.ceil(rows.length / 4)); // the oldest quarter goes
-      start = end - rows.length;
-      bytes = encodeHistoryRows(rows);
+    // Fetched a batch at a time (see HistoryEncoder); then the oldest quarter goes until the
+    // rest fits the frame and the message's bounds.
+    const rows = new HistoryEncoder();
+    for (let at = start; at < end; at += HISTORY_FETCH_ROWS) {
+      for (const row of source.historyRows(at, Math.min(end, at + HISTORY_FETCH_ROWS))) {
+        rows.add(row);
+      }
     }
+    let dropped = 0;
+    while (dropped < rows.count && (rows.size(dropped) > maxBytes || !rows.fits(dropped))) {
+      dropped += Math.ceil((rows.count - dropped) / 4);
+    }
+    start += dropped;
+    const bytes = rows.message(dropped);
     const chunk = { start, end, rows: bytes };
     this.#historyMemo = { from, maxBytes, chunk };
     return chunk;

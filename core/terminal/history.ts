@@ -23,6 +23,8 @@ import { CM_MASK, IS_COMBINED, WIDTH_SHIFT } from "./xterm_internals.ts";
 
 /** Words per page: 64 KiB, a line of 4,096 cells with a change of colour every cell fits. */
 const PAGE_WORDS = 16384;
+/** Dropped pages kept for reuse at most. */
+const SPARE_PAGES = 2;
 /** xterm's words per cell. */
 const XSTRIDE = 3;
 /** Words per run of renditions: first column, fg word, bg word. */
@@ -44,10 +46,17 @@ export class HistoryLog {
   /** Texts of combined cells (a base and its marks) by line number, then column. */
   readonly #combined = new Map<number, Record<number, string>>();
   /** Pages in use, oldest first; `#pages[i]` has page number `#firstPage + i`. */
-  #pages: Uint32Array[] = [];
+  #pages: Uint32Array<ArrayBuffer>[] = [];
   #firstPage = 0;
   /** The newest page, and where the next line goes in it. */
   #page = new Uint32Array(0);
+  /**
+   * Dropped pages of the usual size, for the next pages: during a flood lines pass through a
+   * full history at hundreds of thousands a second, and a new page for every 2,000 of them
+   * (`seq 1 1000000`: 27 MB of pages in half a second) waited for a collection to be freed,
+   * the most of the server's extra peak memory with history on.
+   */
+  readonly #spare: Uint32Array<ArrayBuffer>[] = [];
   #used = 0;
 
   /** @throws RangeError unless `limit` is a whole number ≥ 0 */
@@ -114,7 +123,9 @@ export class HistoryLog {
     // Room for the worst case, a run per cell; a page's end may go unused.
     let page = this.#page, at = this.#used;
     if (at + cells * (1 + RUN) > page.length) {
-      page = this.#page = new Uint32Array(Math.max(PAGE_WORDS, cells * (1 + RUN)));
+      const words = Math.max(PAGE_WORDS, cells * (1 + RUN));
+      page = this.#page = (words === PAGE_WORDS ? this.#spare.pop() : undefined) ??
+        new Uint32Array(words);
       this.#pages.push(page);
       at = 0;
     }
@@ -205,6 +216,7 @@ export class HistoryLog {
       for (const n of this.#combined.keys()) if (n < start) this.#combined.delete(n);
     }
     if (start === this.#end) {
+      this.#spareSome(this.#pages);
       this.#firstPage += this.#pages.length;
       this.#pages = [];
       this.#page = new Uint32Array(0);
@@ -213,8 +225,17 @@ export class HistoryLog {
     }
     const keep = this.#meta[(start % this.#capacity) * META + PAGE] - this.#firstPage;
     if (keep > 0) {
+      this.#spareSome(this.#pages.slice(0, keep));
       this.#pages = this.#pages.slice(keep);
       this.#firstPage += keep;
+    }
+  }
+
+  /** Keeps a few of the dropped `pages` of the usual size for new lines. */
+  #spareSome(pages: Uint32Array<ArrayBuffer>[]): void {
+    for (const p of pages) {
+      if (this.#spare.length >= SPARE_PAGES) return;
+      if (p.length === PAGE_WORDS) this.#spare.push(p);
     }
   }
 

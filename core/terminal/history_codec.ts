@@ -32,8 +32,8 @@
  * @module
  */
 
-import { DEFAULT_COLOR, PALETTE_FLAG, Renditions, RGB_FLAG } from "./renditions.ts";
-import { type Row, RowBuilder } from "./row.ts";
+import { DEFAULT_COLOR, PALETTE_FLAG, RGB_FLAG } from "./renditions.ts";
+import { CONTINUATION, EMPTY as EMPTY_CODE, Row, STRIDE, TEXT as CELL_TEXT, WIDE } from "./row.ts";
 import { charWidth } from "./wcwidth.ts";
 
 /** The format's version byte. */
@@ -73,19 +73,84 @@ export function encodeHistoryRows(rows: readonly Row[]): Uint8Array {
   if (rows.length > MAX_HISTORY_ROWS) {
     throw new RangeError(`${rows.length} history rows > ${MAX_HISTORY_ROWS}`);
   }
-  const out = new Writer();
-  out.byte(VERSION);
-  out.varint(rows.length);
-  let cells = 0;
-  for (const row of rows) {
+  const e = new HistoryEncoder();
+  for (const row of rows) e.add(row);
+  return e.message(0);
+}
+
+/**
+ * Rows encoded one at a time, and the message of any newest part of them. The server encodes a
+ * frame's history into one of these, fetching the rows a batch at a time, and then takes the
+ * newest rows that fit the frame, without encoding them again. More rows may be added than one
+ * message holds ({@link MAX_HISTORY_ROWS}, {@link MAX_HISTORY_CELLS}: a history of 30,000 lines
+ * of 80 columns is more cells than that, and a first frame takes all the history kept); only the
+ * part taken must fit.
+ */
+export class HistoryEncoder {
+  readonly #out = new Writer();
+  /** Where each row's bytes end, and the columns of all rows up to and including it. */
+  readonly #ends: number[] = [];
+  readonly #cells: number[] = [];
+
+  /**
+   * Appends `row`.
+   * @throws RangeError for a row wider than `MAX_HISTORY_WIDTH`, or a cell whose text is longer
+   *   than `MAX_HISTORY_CELL_BYTES` or holds a control character (never so for the emulator's)
+   */
+  add(row: Row): void {
     if (row.width > MAX_HISTORY_WIDTH) throw new RangeError(`a ${row.width}-column history row`);
-    cells += row.width;
-    if (cells > MAX_HISTORY_CELLS) {
-      throw new RangeError(`history rows of more than ${MAX_HISTORY_CELLS} cells`);
-    }
-    encodeRow(out, row);
+    encodeRow(this.#out, row);
+    this.#ends.push(this.#out.length);
+    this.#cells.push((this.#cells.at(-1) ?? 0) + row.width);
   }
-  return out.bytes();
+
+  /** Rows added. */
+  get count(): number {
+    return this.#ends.length;
+  }
+
+  /** Whether the rows from the `first`th on make a message within the bounds. */
+  fits(first: number): boolean {
+    const n = this.count - first;
+    const cells = (this.#cells.at(-1) ?? 0) - (first > 0 ? this.#cells[first - 1] : 0);
+    return n <= MAX_HISTORY_ROWS && cells <= MAX_HISTORY_CELLS;
+  }
+
+  /** The length of {@link message}`(first)`, without making it. */
+  size(first: number): number {
+    const body = this.#out.length - (first > 0 ? this.#ends[first - 1] : 0);
+    return 1 + varintLength(this.count - first) + body;
+  }
+
+  /**
+   * The message of the rows from the `first`th on: what `encodeHistoryRows` makes of them.
+   * @throws RangeError unless they {@link fits}
+   */
+  message(first: number): Uint8Array {
+    if (!this.fits(first)) {
+      throw this.count - first > MAX_HISTORY_ROWS
+        ? new RangeError(`${this.count - first} history rows > ${MAX_HISTORY_ROWS}`)
+        : new RangeError(`history rows of more than ${MAX_HISTORY_CELLS} cells`);
+    }
+    const head = new Writer();
+    head.byte(VERSION);
+    head.varint(this.count - first);
+    const body = this.#out.view(first > 0 ? this.#ends[first - 1] : 0);
+    const out = new Uint8Array(head.length + body.length);
+    out.set(head.view(0));
+    out.set(body, head.length);
+    return out;
+  }
+}
+
+/** Bytes of `n` as a varint. */
+function varintLength(n: number): number {
+  let bytes = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    bytes++;
+  }
+  return bytes;
 }
 
 /**
@@ -167,12 +232,19 @@ function encodeRow(out: Writer, row: Row): void {
   }
 }
 
+/**
+ * One row, written straight into packed cells (row.ts's layout) rather than through a
+ * `RowBuilder`: a flood brings thousands of rows a frame, and the builder's checks and copies
+ * were most of the client's decoding time. Cells come left to right, each column once, so
+ * there is never half of a wide cell to clear; what `RowBuilder.set` would store is stored.
+ */
 function decodeRow(r: Reader, budget: number): Row | null {
   const width = r.varint();
   if (width < 1 || width > MAX_HISTORY_WIDTH || width > budget) return null;
   const flags = r.byte();
   if (flags > 1) return null;
-  const b = new RowBuilder(width);
+  const data = new Uint32Array(width * STRIDE); // empty cells on the default background
+  const texts: string[] = [];
   let x = 0;
   const segments = r.varint();
   if (segments > width) return null;
@@ -182,40 +254,49 @@ function decodeRow(r: Reader, budget: number): Row | null {
       const bg = readColour(r);
       const n = r.varint();
       if (n < 1 || x + n > width) return null;
-      const erased = new Renditions(DEFAULT_COLOR, bg, 0);
-      for (let i = 0; i < n; i++) b.set(x++, "", erased);
+      for (let end = (x + n) * STRIDE, i = x * STRIDE + 2; i < end; i += STRIDE) data[i] = bg;
+      x += n;
       continue;
     }
     if (tag !== ASCII && tag !== TEXT) return null;
-    const pen = new Renditions(readColour(r), readColour(r), r.byte());
+    const fg = readColour(r), bg = readColour(r), attrs = r.byte();
     const n = r.varint();
     if (n < 1 || x + n > width) return null;
     for (let i = 0; i < n; i++) {
-      let text: string, wide = false;
+      let code: number, wide = false;
       if (tag === ASCII) {
-        const c = r.byte();
-        if (c < 0x20 || c > 0x7e) return null;
-        text = String.fromCharCode(c);
+        code = r.byte();
+        if (code < 0x20 || code > 0x7e) return null;
       } else {
         const head = r.varint();
         const len = head >>> 1;
         wide = (head & 1) === 1;
         if (len < 1 || len > MAX_HISTORY_CELL_BYTES) return null;
-        const utf8 = utf8Text(r.raw(len));
-        if (utf8 === null || !printable(utf8)) return null;
-        text = utf8;
+        const text = utf8Text(r.raw(len));
+        if (text === null || !printable(text)) return null;
+        const first = text.codePointAt(0)!;
+        // As wide as its first character, as the emulator makes cells.
+        if (wide !== (charWidth(first) === 2)) return null;
+        if (text.length === (first > 0xffff ? 2 : 1)) {
+          code = first;
+        } else {
+          code = CELL_TEXT | texts.length;
+          texts.push(text);
+        }
       }
-      // As wide as its first character, as the emulator makes cells.
-      if (wide !== (charWidth(text.codePointAt(0)!) === 2)) return null;
       if (x + (wide ? 2 : 1) > width) return null;
-      b.set(x, text, pen, wide ? 2 : 1);
+      const at = x * STRIDE;
+      data[at] = code;
+      data[at + 1] = fg;
+      data[at + 2] = bg;
+      data[at + 3] = wide ? attrs | WIDE : attrs;
+      if (wide) data[at + STRIDE] = CONTINUATION; // its renditions stay 0, as the builder's
       x += wide ? 2 : 1;
     }
   }
-  b.wrap = flags === 1;
-  const row = b.build();
   // A soft wrap needs a grapheme in the last column.
-  return row.wrap === b.wrap ? row : null;
+  if (flags === 1 && data[(width - 1) * STRIDE] === EMPTY_CODE) return null;
+  return new Row(width, data, texts, flags === 1);
 }
 
 /** The text of well-formed UTF-8, or null. */
@@ -323,7 +404,11 @@ class Writer {
       this.byte(n > 0 ? b | 0x80 : b);
     } while (n > 0);
   }
-  bytes(): Uint8Array {
-    return this.#buf.slice(0, this.#at);
+  get length(): number {
+    return this.#at;
+  }
+  /** The bytes written from `from` on, not copied. */
+  view(from: number): Uint8Array {
+    return this.#buf.subarray(from, this.#at);
   }
 }

@@ -5,7 +5,13 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { CompleteTerminal, TerminalContext } from "../../../core/statesync/complete_terminal.ts";
+import {
+  CompleteTerminal,
+  HISTORY_BYTES_FIRST_FRAME,
+  TerminalContext,
+} from "../../../core/statesync/complete_terminal.ts";
+import { Feature } from "../../../core/statesync/extensions.ts";
+import { decodeHistoryRows, MAX_HISTORY_CELLS } from "../../../core/terminal/history_codec.ts";
 import { decodeHostMessage, encodeHostMessage } from "../../../core/statesync/host_message.ts";
 import { Emulator } from "../../../core/terminal/emulator.ts";
 import { Framebuffer } from "../../../core/terminal/framebuffer.ts";
@@ -116,4 +122,33 @@ Deno.test("client states track the server's through any bases, with resizes and 
     }),
     params(400),
   );
+});
+
+Deno.test("a first frame from more history than a message holds carries the newest that fit", () => {
+  // 30,000 lines of 80 columns are more cells than one history message may hold
+  // (MAX_HISTORY_CELLS): a new or attaching client's first frame used to throw here.
+  const lines = 30_000;
+  const e = new Emulator(80, 24, { historyLimit: lines });
+  let out = "";
+  for (let i = 1; i <= lines + 100; i++) out += `${i}\r\n`;
+  e.write(enc(out));
+  const source = {
+    historyLimit: e.historyLimit,
+    historyStart: e.historyStart,
+    historyEnd: e.historyEnd,
+    historyRows: (from: number, to: number) => e.historyRows(from, to),
+  };
+  const base = CompleteTerminal.initial(80, 24, new TerminalContext(), source);
+  const next = base.withFramebuffer(e.snapshot()).withFeatures(Feature.history)
+    .withHistoryEnd(e.historyEnd);
+  const list = decodeHostMessage(next.diffFrom(base))!;
+  const item = list.find((i) => "history" in i);
+  assert.ok(item && "history" in item, "the frame carries history");
+  const { start, end, rows } = item.history;
+  assert.equal(end, e.historyEnd);
+  assert.ok(rows.length <= HISTORY_BYTES_FIRST_FRAME);
+  const got = decodeHistoryRows(rows)!;
+  assert.equal(got.length, end - start);
+  assert.ok(got.length * 80 <= MAX_HISTORY_CELLS && got.length > lines / 2, `${got.length} rows`);
+  assert.equal(got.at(-1)!.toText().trim(), String(lines + 100 - 23));
 });

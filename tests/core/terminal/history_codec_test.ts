@@ -10,7 +10,9 @@ import fc from "fast-check";
 import {
   decodeHistoryRows,
   encodeHistoryRows,
+  HistoryEncoder,
   MAX_HISTORY_CELLS,
+  MAX_HISTORY_ROWS,
   MAX_HISTORY_WIDTH,
 } from "../../../core/terminal/history_codec.ts";
 import { Emulator } from "../../../core/terminal/emulator.ts";
@@ -96,6 +98,46 @@ Deno.test("any rows come back exactly (property)", () => {
     }),
     params(2000),
   );
+});
+
+Deno.test("an encoder's message of its newest rows is theirs, and its size is known (property)", () => {
+  fc.assert(
+    fc.property(fc.array(anyRow, { maxLength: 12 }), fc.nat(), (rows, pick) => {
+      const e = new HistoryEncoder();
+      for (const row of rows) e.add(row);
+      assert.equal(e.count, rows.length);
+      const first = pick % (rows.length + 1);
+      assert.ok(e.fits(first));
+      const message = e.message(first);
+      assert.equal(e.size(first), message.length);
+      const back = decodeHistoryRows(message);
+      assert.ok(back, "the message decodes");
+      assert.equal(back.length, rows.length - first);
+      back.forEach((r, i) => assert.ok(r.equals(rows[first + i]), `row ${first + i}`));
+    }),
+    params(1000),
+  );
+});
+
+Deno.test("an encoder takes more than a message holds; only the part taken must fit", () => {
+  const wide = new RowBuilder(MAX_HISTORY_WIDTH).set(0, "x", Renditions.DEFAULT).build();
+  const e = new HistoryEncoder();
+  const fitting = MAX_HISTORY_CELLS / MAX_HISTORY_WIDTH;
+  for (let i = 0; i <= fitting; i++) e.add(wide);
+  assert.equal(e.fits(0), false);
+  assert.throws(() => e.message(0), RangeError);
+  assert.equal(e.fits(1), true);
+  assert.equal(decodeHistoryRows(e.message(1))!.length, fitting);
+  const many = new HistoryEncoder();
+  const narrow = new RowBuilder(1).build();
+  for (let i = 0; i <= MAX_HISTORY_ROWS; i++) many.add(narrow);
+  assert.equal(many.fits(0), false);
+  assert.throws(() => many.message(0), RangeError);
+  assert.equal(decodeHistoryRows(many.message(1))!.length, MAX_HISTORY_ROWS);
+  // The varint of the count grows with it: sizes stay exact across its lengths.
+  for (const first of [1, 2, many.count - 127, many.count - 128, many.count - 1, many.count]) {
+    assert.equal(many.size(first), many.message(first).length, `from row ${first}`);
+  }
 });
 
 Deno.test("rows from the emulator are small: seq and coloured ls lines", () => {

@@ -141,6 +141,21 @@ Deno.test("the log frees pages as lines go, and stays small", () => {
   assert.equal(log.rows(19999, 20000)[0].toText().trimEnd(), "111111");
 });
 
+Deno.test("pages that lines leave are used again, never while a kept line is on them", () => {
+  // Lines of every length, numbered, through a full history many pages over: each kept row is
+  // the line it was, whatever page it went on.
+  for (const limit of [1, 7, 600, 2500]) {
+    const e = new Emulator(80, 2, { historyLimit: limit });
+    const line = (i: number) => `${i}:` + "x".repeat((i * 37) % 70);
+    let out = "";
+    for (let i = 0; i < 12_000; i++) out += line(i) + "\r\n";
+    e.write(enc(out));
+    const kept = texts(e);
+    assert.equal(kept.length, limit);
+    kept.forEach((t, k) => assert.equal(t, line(e.historyStart + k), `limit ${limit}, row ${k}`));
+  }
+});
+
 /** One thing the history property does to both emulators. */
 type Act =
   | { readonly out: string | Uint8Array }
