@@ -30,7 +30,12 @@ import {
   type Notice,
   sameNotice,
 } from "./extensions.ts";
-import { decodeHistoryRows, encodeHistoryRows, HistoryEncoder } from "../terminal/history_codec.ts";
+import {
+  checkHistoryRows,
+  decodeHistoryRows,
+  encodeHistoryRows,
+  HistoryEncoder,
+} from "../terminal/history_codec.ts";
 import type { Row } from "../terminal/row.ts";
 
 /** Sizes beyond this many columns or rows are taken as a malformed diff. */
@@ -110,10 +115,30 @@ export const HISTORY_BYTES_FIRST_FRAME = 1024 * 1024;
 /** History rows fetched from the source at a time while a frame's history is encoded. */
 const HISTORY_FETCH_ROWS = 256;
 
-/** The history rows a client received with a state: rows `start` onwards. */
-export interface DeliveredHistory {
+/**
+ * The history rows a client received with a state: rows `start` onwards. They are checked when
+ * the state arrives and decoded the first time they are asked for: until the client's
+ * acknowledgement reaches the server, every frame brings the same rows again, and the client
+ * draws only the newest state's.
+ */
+export class DeliveredHistory {
   readonly start: number;
-  readonly rows: readonly Row[];
+  #bytes: Uint8Array | null;
+  #rows: readonly Row[] | null = null;
+
+  /** @param bytes a message that `checkHistoryRows` has taken */
+  constructor(start: number, bytes: Uint8Array) {
+    this.start = start;
+    this.#bytes = bytes;
+  }
+
+  get rows(): readonly Row[] {
+    if (this.#rows === null) {
+      this.#rows = decodeHistoryRows(this.#bytes!)!;
+      this.#bytes = null;
+    }
+    return this.#rows;
+  }
 }
 
 /** The screen and echo ack, synchronized from host to client. Immutable. */
@@ -312,10 +337,9 @@ export class CompleteTerminal implements SyncState<CompleteTerminal> {
       } else if ("history" in item) {
         const { start, end } = item.history;
         if (end < extras.historyEnd) return null; // history never goes back
-        const rows = decodeHistoryRows(item.history.rows);
-        if (rows === null || rows.length !== end - start) return null;
+        if (checkHistoryRows(item.history.rows) !== end - start) return null;
         extras = { ...extras, historyEnd: end };
-        delivered = { start, rows };
+        delivered = new DeliveredHistory(start, item.history.rows);
       } else drawn = true;
     }
     if (!drawn) {

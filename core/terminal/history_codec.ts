@@ -158,20 +158,34 @@ function varintLength(n: number): number {
  * bounds. Never throws.
  */
 export function decodeHistoryRows(bytes: Uint8Array): Row[] | null {
+  const rows: Row[] = [];
+  return readRows(bytes, rows) === null ? null : rows;
+}
+
+/**
+ * The number of rows in `bytes` when {@link decodeHistoryRows} would take them, or null; no
+ * `Row` is made. A client checks a frame's history with this when the frame arrives, and
+ * decodes only what it draws: until the client's acknowledgement reaches the server, every
+ * frame brings the same rows again (thousands, during a flood). Never throws.
+ */
+export function checkHistoryRows(bytes: Uint8Array): number | null {
+  return readRows(bytes, null);
+}
+
+/** Reads a message into `rows` (or only checks it, when null): its row count, or null. */
+function readRows(bytes: Uint8Array, rows: Row[] | null): number | null {
   try {
     const r = new Reader(bytes);
     if (r.byte() !== VERSION) return null;
     const count = r.varint();
     if (count > MAX_HISTORY_ROWS) return null;
-    const rows: Row[] = [];
     let cells = 0;
     for (let i = 0; i < count; i++) {
-      const row = decodeRow(r, MAX_HISTORY_CELLS - cells);
-      if (!row) return null;
-      cells += row.width;
-      rows.push(row);
+      const width = readRow(r, MAX_HISTORY_CELLS - cells, rows);
+      if (width === null) return null;
+      cells += width;
     }
-    return r.atEnd() ? rows : null;
+    return r.atEnd() ? count : null;
   } catch (e) {
     if (e instanceof Malformed) return null;
     throw e;
@@ -232,18 +246,29 @@ function encodeRow(out: Writer, row: Row): void {
   }
 }
 
+/** Where rows are checked when none is kept: the widest row's cells, emptied for each. */
+let scratch: Uint32Array | null = null;
+
 /**
  * One row, written straight into packed cells (row.ts's layout) rather than through a
  * `RowBuilder`: a flood brings thousands of rows a frame, and the builder's checks and copies
  * were most of the client's decoding time. Cells come left to right, each column once, so
  * there is never half of a wide cell to clear; what `RowBuilder.set` would store is stored.
+ * The row goes to `rows`; with none, it is only checked.
+ * @returns the row's width, or null if it breaks the format
  */
-function decodeRow(r: Reader, budget: number): Row | null {
+function readRow(r: Reader, budget: number, rows: Row[] | null): number | null {
   const width = r.varint();
   if (width < 1 || width > MAX_HISTORY_WIDTH || width > budget) return null;
   const flags = r.byte();
   if (flags > 1) return null;
-  const data = new Uint32Array(width * STRIDE); // empty cells on the default background
+  let data: Uint32Array; // empty cells on the default background
+  if (rows) {
+    data = new Uint32Array(width * STRIDE);
+  } else {
+    data = scratch ??= new Uint32Array(MAX_HISTORY_WIDTH * STRIDE);
+    data.fill(0, 0, width * STRIDE);
+  }
   const texts: string[] = [];
   let x = 0;
   const segments = r.varint();
@@ -296,7 +321,8 @@ function decodeRow(r: Reader, budget: number): Row | null {
   }
   // A soft wrap needs a grapheme in the last column.
   if (flags === 1 && data[(width - 1) * STRIDE] === EMPTY_CODE) return null;
-  return new Row(width, data, texts, flags === 1);
+  rows?.push(new Row(width, data, texts, flags === 1));
+  return width;
 }
 
 /** The text of well-formed UTF-8, or null. */

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
+  checkHistoryRows,
   decodeHistoryRows,
   encodeHistoryRows,
   HistoryEncoder,
@@ -181,6 +182,43 @@ Deno.test("garbage never throws, and what decodes holds no control character (pr
     params(3000),
   );
   assert.ok(decoded > 300, `altered messages that still decode: ${decoded}`);
+});
+
+Deno.test("checking takes exactly what decoding takes, and counts its rows (property)", () => {
+  const same = (bytes: Uint8Array) =>
+    assert.equal(checkHistoryRows(bytes), decodeHistoryRows(bytes)?.length ?? null);
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), same), params(3000));
+  fc.assert(
+    fc.property(
+      fc.array(anyRow, { maxLength: 6 }),
+      fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 3 }),
+      fc.nat(),
+      (rows, flips, cut) => {
+        const bytes = encodeHistoryRows(rows);
+        same(bytes);
+        for (const [at, b] of flips) bytes[at % bytes.length] = b;
+        same(bytes);
+        same(bytes.subarray(0, cut % (bytes.length + 1)));
+      },
+    ),
+    params(2000),
+  );
+  // A soft wrap set on any row of two (kept only where the last column holds a grapheme).
+  let refused = 0;
+  fc.assert(
+    fc.property(anyRow, anyRow, (a, b) => {
+      const bytes = encodeHistoryRows([a, b]);
+      const second = 2 + encodeHistoryRows([a]).length - 2;
+      for (const at of [3 + (a.width >= 128 ? 1 : 0), second + 1 + (b.width >= 128 ? 1 : 0)]) {
+        const wrapped = bytes.slice();
+        wrapped[at] = 1;
+        same(wrapped);
+        if (checkHistoryRows(wrapped) === null) refused++;
+      }
+    }),
+    params(2000),
+  );
+  assert.ok(refused > 100, `wraps refused: ${refused}`);
 });
 
 Deno.test("every truncated prefix and any trailing byte are rejected", () => {
