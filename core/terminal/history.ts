@@ -12,7 +12,8 @@
  *   background word) per change of colours and attributes, none for a line all in the
  *   default colours, so a plain line costs four bytes per character;
  * - words go into 64 KiB pages in arrival order, and a page is freed when its last line is
- *   dropped, so memory follows the lines kept, with no copying and no per-line allocation.
+ *   dropped (the last two such are kept for the next pages), so memory follows the lines kept,
+ *   with no copying and no per-line allocation.
  *
  * @module
  */
