@@ -529,13 +529,7 @@ export class ClientSession {
       if (this.#topRowContinues) rows.push(Row.blank(width));
       rows.push(historyMarkerRow(firstSent - from, width));
     }
-    // A loop, not a spread: a first frame may bring tens of thousands of rows, more arguments
-    // than a call takes.
-    if (d) {
-      for (let i = Math.max(0, from - d.start); i < d.rows.length; i++) {
-        rows.push(d.rows[i]);
-      }
-    }
+    if (d) rows.push(...d.rows.slice(Math.max(0, from - d.start)));
     this.#historyWritten = state.historyEnd;
     return rows;
   }

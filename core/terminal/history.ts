@@ -54,8 +54,8 @@ export class HistoryLog {
   /**
    * Dropped pages of the usual size, for the next pages: during a flood lines pass through a
    * full history at hundreds of thousands a second, and a new page for every 2,000 of them
-   * (`seq 1 1000000`: 27 MB of pages in half a second) waited for a collection to be freed,
-   * the most of the server's extra peak memory with history on.
+   * (`seq 1 1000000`: 27 MB of pages in half a second) waited for a collection to be freed:
+   * most of what history added to the server's peak memory.
    */
   readonly #spare: Uint32Array<ArrayBuffer>[] = [];
   #used = 0;
