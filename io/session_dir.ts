@@ -22,10 +22,12 @@
  * race with a daemon that is starting is avoided by the names: a daemon binds and listens on
  * `<pid>.sock.tmp` and only then renames it to `<pid>.sock` (rename replaces atomically), so a
  * `<pid>.sock` never exists before someone listens on it, and a scan never judges a
- * `<pid>.sock.tmp` whose pid is alive. The listener is found under the name it was bound to,
- * the `.tmp` one, which the kernel keeps after the rename. A removal checks that the file is
- * still the one judged (same inode); what remains is a pid reused by a new daemon within the
- * microseconds between that check and the unlink.
+ * `<pid>.sock.tmp` whose pid is alive. A scan reads the directory first and the listening
+ * sockets after, so a socket it saw under the final name is among them if it still listens.
+ * The listener is found under the name it was bound to, the `.tmp` one, which the kernel keeps
+ * after the rename. A removal checks that the file is still the one judged (same inode); what
+ * remains is a pid reused by a new daemon within the microseconds between that check and the
+ * unlink.
  *
  * Limits: a directory serves one pid namespace and one network namespace (the pid in a name
  * and `/proc/net/unix` are read in ours). Socket paths have at most 107 bytes; a HOME so long
@@ -212,32 +214,44 @@ export interface SessionSocket {
 
 /**
  * The live-looking session sockets in `dir`, by pid; stale ones are removed on the way (see
- * the module doc). `log` hears of each removal.
+ * the module doc). `log` hears of each removal. `readListening` reads the listening sockets
+ * ({@link listeningPaths}); tests pass one that lets a daemon finish setting up right then.
  */
-export function sessionSockets(dir: string, log?: (line: string) => void): SessionSocket[] {
+export function sessionSockets(
+  dir: string,
+  log?: (line: string) => void,
+  readListening: () => Set<string> | null = listeningPaths,
+): SessionSocket[] {
   const uid = Deno.uid()!;
-  const listening = listeningPaths();
-  const found: SessionSocket[] = [];
+  // The files first, the listening sockets after (see the module doc): the other way round, a
+  // daemon that finished setting up in between was judged stale and lost its socket.
+  const seen: { pid: number; path: string; temporary: boolean; ino: number | null }[] = [];
   for (const entry of Deno.readDirSync(dir)) {
     const m = /^([1-9]\d{0,9})\.sock(\.tmp)?$/.exec(entry.name);
     if (!m) continue;
-    const pid = Number(m[1]);
     const path = `${dir}/${entry.name}`;
-    let ino: number | null;
     try {
-      ino = Deno.lstatSync(path).ino;
+      seen.push({
+        pid: Number(m[1]),
+        path,
+        temporary: m[2] !== undefined,
+        ino: Deno.lstatSync(path).ino,
+      });
     } catch {
       continue; // removed meanwhile
     }
-    const alive = processOfUser(pid, uid);
+  }
+  const listening = readListening();
+  const found: SessionSocket[] = [];
+  for (const { pid, path, temporary, ino } of seen) {
     let stale: string | null = null;
-    if (!alive) stale = `process ${pid} is gone`;
-    else if (!m[2] && listening !== null && !listening.has(bindingPath(dir, pid))) {
+    if (!processOfUser(pid, uid)) stale = `process ${pid} is gone`;
+    else if (!temporary && listening !== null && !listening.has(bindingPath(dir, pid))) {
       stale = `process ${pid} does not listen on it`;
     }
     if (stale !== null) {
       if (removeIfSame(path, ino)) log?.(`removed the stale session socket ${path}: ${stale}`);
-    } else if (!m[2]) found.push({ pid, path });
+    } else if (!temporary) found.push({ pid, path });
   }
   return found.sort((a, b) => a.pid - b.pid);
 }

@@ -149,8 +149,8 @@ Deno.test("listenSession: <pid>.sock, listening before it has that name; close r
   }
 });
 
-Deno.test("the socket of a daemon killed with SIGKILL is removed on sight", async () => {
-  const dir = tempDir();
+/** A child that listens on its session socket, says "ready", and waits to be killed. */
+function listeningChild(dir: string): Deno.ChildProcess {
   const code = `import { listenSession } from ${
     JSON.stringify(import.meta.resolve("../../io/session_dir.ts"))
   };
@@ -158,11 +158,16 @@ Deno.test("the socket of a daemon killed with SIGKILL is removed on sight", asyn
     // A timer keeps it running (an FFI socket does not: with nothing pending Deno would exit
     // at once); bounded, should the test never kill it.
     await new Promise((r) => setTimeout(r, 60_000));`;
-  const child = new Deno.Command(Deno.execPath(), {
+  return new Deno.Command(Deno.execPath(), {
     args: ["eval", "--quiet", code, dir],
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
+}
+
+Deno.test("the socket of a daemon killed with SIGKILL is removed on sight", async () => {
+  const dir = tempDir();
+  const child = listeningChild(dir);
   try {
     const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
     assert.equal((await reader.read()).value?.trim(), "ready");
@@ -177,6 +182,85 @@ Deno.test("the socket of a daemon killed with SIGKILL is removed on sight", asyn
     assert.deepEqual(log, [
       `removed the stale session socket ${dir}/${child.pid}.sock: process ${child.pid} is gone`,
     ]);
+  } finally {
+    await stop(child);
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("a daemon that finishes setting up during a scan keeps its socket", () => {
+  // The scan reads the listening sockets, and right after, a daemon listens and renames its
+  // socket to <pid>.sock (this process plays the daemon). The scan must not judge it stale.
+  const dir = tempDir();
+  let session: ReturnType<typeof listenSession> | undefined;
+  try {
+    const log: string[] = [];
+    const found = sessionSockets(dir, (l) => log.push(l), () => {
+      const listening = listeningPaths();
+      session = listenSession(dir);
+      return listening;
+    });
+    assert.ok(session, "the daemon set up during the scan");
+    assert.deepEqual(log, []);
+    assert.ok(Deno.lstatSync(session.path).isSocket, "its socket is still there");
+    assert.deepEqual(found, [], "it came after the directory was read");
+    assert.deepEqual(sessionSockets(dir), [{ pid: Deno.pid, path: session.path }]);
+  } finally {
+    session?.close();
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("a daemon that finishes setting up while the directory is scanned keeps its socket", async () => {
+  // A child sets up its session socket over and over for a second while this process scans the
+  // directory back to back, so that renames to \`<pid>.sock\` land all through the scans. After
+  // each set-up the child moves the file aside before closing, so that every round has a new
+  // inode (ext4 hands a freed inode straight back, and a daemon listens only once). No scan may
+  // judge a listening socket stale. (Reading the listening sockets before the directory lost
+  // about one round in twenty here.)
+  const dir = tempDir();
+  Deno.mkdirSync(`${dir}/aside`);
+  const code = `import { listenSession } from ${
+    JSON.stringify(import.meta.resolve("../../io/session_dir.ts"))
+  };
+    const dir = Deno.args[0];
+    let rounds = 0, lost = 0;
+    for (const end = Date.now() + 1000; Date.now() < end;) {
+      const session = listenSession(dir);
+      rounds++;
+      const t = performance.now();
+      while (performance.now() - t < 0.3); // listening a moment, as a daemon would be
+      try {
+        Deno.renameSync(session.path, \`\${dir}/aside/\${rounds}\`);
+      } catch {
+        lost++; // a scan removed it
+      }
+      session.close();
+    }
+    console.log(JSON.stringify({ rounds, lost }));`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--quiet", code, dir],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const log: string[] = [];
+  let scans = 0;
+  try {
+    const output = child.output();
+    let done = false;
+    output.finally(() => done = true);
+    for (const deadline = Date.now() + 30_000; !done && Date.now() < deadline;) {
+      for (let i = 0; i < 200; i++, scans++) sessionSockets(dir, (l) => log.push(l));
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    const { rounds, lost } = JSON.parse(new TextDecoder().decode((await output).stdout));
+    assert.ok(rounds >= 100 && scans >= 1000, `only ${rounds} rounds and ${scans} scans`);
+    assert.equal(
+      lost,
+      0,
+      `${lost} of ${rounds} sockets removed while listening:\n` + log.join("\n"),
+    );
+    assert.deepEqual(log, []);
   } finally {
     await stop(child);
     Deno.removeSync(dir, { recursive: true });
