@@ -8,16 +8,14 @@
  */
 
 import { invokedName, roleOf } from "./self.ts";
-import { moshMain } from "./mosh.ts";
-import { moshClientMain } from "./mosh_client.ts";
-import { moshServerMain } from "./mosh_server.ts";
 
 if (import.meta.main) {
   const { role, args } = roleOf(invokedName(), Deno.args);
+  // Only the role's own modules are loaded: start-up is what a user waits for.
   const main = role === "mosh-server"
-    ? moshServerMain
+    ? (await import("./mosh_server.ts")).moshServerMain
     : role === "mosh-client"
-    ? moshClientMain
-    : moshMain;
+    ? (await import("./mosh_client.ts")).moshClientMain
+    : (await import("./mosh.ts")).moshMain;
   Deno.exit(await main(args));
 }

@@ -1,0 +1,254 @@
+/**
+ * `mosh-server new` in the first process (see `cli/mosh_server.ts`): parses the options,
+ * settles the locale, finds the program, builds the daemon's settings, hands them over and
+ * prints what the daemon answers.
+ *
+ * @module
+ */
+
+import { parseServerArgs, parseTimeoutEnv, type ServerOptions, termFor } from "./server_options.ts";
+import { LOCALE_VARS } from "./mosh_options.ts";
+import { printConnect } from "./connect_message.ts";
+import { writeAll } from "./output.ts";
+import { concatBytes } from "../core/bytes.ts";
+import {
+  chdirError,
+  isUtf8Locale,
+  localeCharset,
+  localeVariable,
+  userInfo,
+  windowSize,
+} from "../io/daemon.ts";
+import type { DaemonConfig } from "./server_daemon.ts";
+import { launchDaemon } from "./daemon_launch.ts";
+
+const encoder = new TextEncoder();
+
+/** Finds `name` in PATH as execvp would; a name with a slash is taken as it is. */
+function resolveProgram(name: string, path: string | undefined): string | null {
+  const executable = (p: string) => {
+    try {
+      const st = Deno.statSync(p);
+      return st.isFile && ((st.mode ?? 0o111) & 0o111) !== 0;
+    } catch {
+      return false;
+    }
+  };
+  if (name.includes("/")) return executable(name) ? name : null;
+  for (const dir of (path ?? "/usr/local/bin:/usr/bin:/bin").split(":")) {
+    const p = `${dir || "."}/${name}`;
+    if (executable(p)) return p;
+  }
+  return null;
+}
+
+function readIfExists(path: string): string | null {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/** mosh's motd for a login shell: motd.dynamic, then /etc/motd, unless ~/.hushlogin. */
+function motd(home: string): string {
+  if (readIfExists(`${home}/.hushlogin`) !== null) return "";
+  const dynamic = readIfExists("/run/motd.dynamic") ?? readIfExists("/var/run/motd.dynamic") ?? "";
+  return (dynamic + (readIfExists("/etc/motd") ?? "")).replace(/\r?\n/g, "\r\n");
+}
+
+/** Applies mosh's locale rule; returns the environment to run with, or an error text. */
+function adoptLocale(
+  env: Record<string, string>,
+  fromClient: string[],
+): Record<string, string> | string {
+  if (isUtf8Locale(env)) return env;
+  const nativeVar = localeVariable(env);
+  const nativeCharset = localeCharset(env) ?? "ANSI_X3.4-1968";
+  const next = { ...env };
+  for (const name of LOCALE_VARS) delete next[name];
+  for (const assignment of fromClient) {
+    const eq = assignment.indexOf("=");
+    next[assignment.slice(0, eq)] = assignment.slice(eq + 1);
+  }
+  if (isUtf8Locale(next)) return next;
+  const clientVar = localeVariable(next);
+  const show = (v: { name: string; value: string } | null) =>
+    v ? `${v.name}=${v.value}` : "LC_CTYPE=C";
+  return "mosh-server needs a UTF-8 native locale to run.\n\n" +
+    `Unfortunately, the local environment (${show(nativeVar)}) specifies\n` +
+    `the character set "${nativeCharset}",\n\n` +
+    `The client-supplied environment (${show(clientVar)}) specifies\n` +
+    `the character set "${localeCharset(next) ?? "ANSI_X3.4-1968"}".\n\n`;
+}
+
+/**
+ * `mosh-server new ...`: checks everything, starts the daemon unless it was started already
+ * (`early`, see `cli/mosh_server.ts`), hands it its settings and prints MOSH CONNECT. The
+ * daemon is killed unstarted when the session cannot be made.
+ */
+export async function runNew(
+  args: string[],
+  coreLimit: bigint,
+  early: Deno.ChildProcess | Error | null,
+): Promise<number> {
+  let daemon = early instanceof Deno.ChildProcess ? early : null;
+  let handedOver = false;
+  try {
+    const code = await settleAndHandOver(args, coreLimit, (verbose) => {
+      if (early instanceof Error) return early;
+      try {
+        return daemon ??= launchDaemon(verbose);
+      } catch (e) {
+        return e instanceof Error ? e : new Error(String(e));
+      }
+    });
+    handedOver = code === 0;
+    return code;
+  } finally {
+    if (!handedOver && daemon) await stopUnstarted(daemon);
+  }
+}
+
+/** Kills a daemon that was given nothing to run, and waits for it. */
+export async function stopUnstarted(daemon: Deno.ChildProcess): Promise<void> {
+  try {
+    daemon.kill("SIGKILL");
+  } catch {
+    // it has already gone
+  }
+  await daemon.status;
+}
+
+/** What {@link runNew} does, with its status; the daemon is the caller's to stop on failure. */
+async function settleAndHandOver(
+  args: string[],
+  coreLimit: bigint,
+  startDaemon: (verbose: boolean) => Deno.ChildProcess | Error,
+): Promise<number> {
+  const env = Deno.env.toObject();
+  const parsed = parseServerArgs(args, "mosh-server", env);
+  if ("exit" in parsed) {
+    writeAll(Deno.stdout, parsed.stdout);
+    writeAll(Deno.stderr, parsed.stderr);
+    return parsed.exit;
+  }
+  const { options, warnings } = parsed;
+  for (const w of warnings) writeAll(Deno.stderr, w + "\n");
+
+  // As mosh does, the locale is settled first: the shell runs in it.
+  const withLocale = adoptLocale(env, options.locale);
+  if (typeof withLocale === "string") {
+    writeAll(Deno.stderr, withLocale);
+    const locale = await new Deno.Command("locale", { stdout: "inherit", stderr: "inherit" })
+      .output().catch(() => null);
+    void locale;
+    return 1;
+  }
+
+  const daemon = startDaemon(options.verbose > 0);
+  if (daemon instanceof Error) {
+    writeAll(Deno.stderr, `mosh-server: cannot start the server process: ${daemon.message}\n`);
+    return 1;
+  }
+  const config = daemonConfig(env, options, withLocale, coreLimit);
+  if (!config) return 1;
+
+  const w = daemon.stdin.getWriter();
+  await w.write(encoder.encode(JSON.stringify(config)));
+  await w.close();
+  const line = await readLine(daemon.stdout);
+  let answer: { port?: number; key?: string; pid?: number; messages?: string[]; error?: string[] };
+  try {
+    answer = JSON.parse(line);
+  } catch {
+    writeAll(Deno.stderr, "mosh-server: the server process failed to start\n");
+    return 1;
+  }
+  for (const m of answer.messages ?? []) writeAll(Deno.stderr, m + "\n");
+  if (answer.error) {
+    for (const m of answer.error) writeAll(Deno.stderr, m + "\n");
+    await daemon.status;
+    return 1;
+  }
+  printConnect({ port: answer.port!, key: answer.key!, pid: answer.pid! });
+  daemon.unref();
+  return 0;
+}
+
+/** What the daemon is to run, and how; null (having said why) when it cannot be run. */
+function daemonConfig(
+  env: Record<string, string>,
+  options: ServerOptions,
+  withLocale: Record<string, string>,
+  coreLimit: bigint,
+): DaemonConfig | null {
+  const user = userInfo();
+  let program: string, argv: string[], preamble = "";
+  // mosh's chdir_homedir: HOME, else the password database's home.
+  const home = env.HOME ?? user?.home;
+  if (!options.command) {
+    const shell = env.SHELL ?? user?.shell ?? "";
+    program = shell || "/bin/sh";
+    argv = ["-" + program.split("/").pop()];
+    preamble = motd(home ?? "/");
+  } else {
+    program = options.command[0];
+    argv = options.command;
+  }
+  const located = resolveProgram(program, env.PATH);
+  if (!located) {
+    writeAll(Deno.stderr, `mosh-server: cannot run ${program}: command not found\n`);
+    return null;
+  }
+
+  const network = parseTimeoutEnv("MOSH_SERVER_NETWORK_TMOUT", env.MOSH_SERVER_NETWORK_TMOUT);
+  const signal = parseTimeoutEnv("MOSH_SERVER_SIGNAL_TMOUT", env.MOSH_SERVER_SIGNAL_TMOUT);
+  for (const w of [network.warning, signal.warning]) if (w) writeAll(Deno.stderr, w + "\n");
+
+  const childEnv: Record<string, string> = { ...withLocale };
+  childEnv.TERM = termFor(options.colors);
+  childEnv.NCURSES_NO_UTF8_ACS = "1";
+  delete childEnv.STY;
+  // As mosh, a home the shell cannot change to does not stop the session: the error shows on
+  // the terminal before anything else (mosh's child prints perror("chdir") there), and the
+  // shell starts in "/".
+  const homeError = home === undefined ? null : chdirError(home);
+  const cwd = home !== undefined && homeError === null ? home : "/";
+  if (homeError !== null) preamble = `chdir: ${homeError}\r\n` + preamble;
+  childEnv.PWD = cwd;
+  const size = windowSize(0) ?? { cols: 80, rows: 24 };
+  return {
+    options,
+    program: located,
+    argv,
+    env: childEnv,
+    cwd,
+    width: size.cols || 80,
+    height: size.rows || 24,
+    preamble,
+    networkTimeout: network.seconds,
+    signalTimeout: signal.seconds,
+    screenDump: env.MOSH_SERVER_SCREEN_DUMP || undefined,
+    coreLimit: coreLimit.toString(),
+  };
+}
+
+/** The first line of `stream` without its newline (all of it if it has none). */
+async function readLine(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      if (value.includes(0x0a)) break;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  const text = new TextDecoder().decode(concatBytes(chunks));
+  const nl = text.indexOf("\n");
+  return nl === -1 ? text : text.slice(0, nl);
+}
