@@ -95,16 +95,17 @@ export async function runNew(
   let daemon = early instanceof Deno.ChildProcess ? early : null;
   let handedOver = false;
   try {
-    const code = await settleAndHandOver(args, coreLimit, (verbose) => {
-      if (early instanceof Error) return early;
-      try {
-        return daemon ??= launchDaemon(verbose);
-      } catch (e) {
-        return e instanceof Error ? e : new Error(String(e));
-      }
+    return await settleAndHandOver(args, coreLimit, {
+      start(verbose) {
+        if (early instanceof Error) return early;
+        try {
+          return daemon ??= launchDaemon(verbose);
+        } catch (e) {
+          return e instanceof Error ? e : new Error(String(e));
+        }
+      },
+      handedOver: () => handedOver = true,
     });
-    handedOver = code === 0;
-    return code;
   } finally {
     if (!handedOver && daemon) await stopUnstarted(daemon);
   }
@@ -120,11 +121,18 @@ export async function stopUnstarted(daemon: Deno.ChildProcess): Promise<void> {
   await daemon.status;
 }
 
-/** What {@link runNew} does, with its status; the daemon is the caller's to stop on failure. */
+/**
+ * What {@link runNew} does, with its status. `daemon.start` gives the daemon (started now if it
+ * was not); `daemon.handedOver` is called once the session is the daemon's. Until then the
+ * daemon is the caller's to stop.
+ */
 async function settleAndHandOver(
   args: string[],
   coreLimit: bigint,
-  startDaemon: (verbose: boolean) => Deno.ChildProcess | Error,
+  daemon: {
+    start: (verbose: boolean) => Deno.ChildProcess | Error;
+    handedOver: () => void;
+  },
 ): Promise<number> {
   const env = Deno.env.toObject();
   const parsed = parseServerArgs(args, "mosh-server", env);
@@ -146,18 +154,18 @@ async function settleAndHandOver(
     return 1;
   }
 
-  const daemon = startDaemon(options.verbose > 0);
-  if (daemon instanceof Error) {
-    writeAll(Deno.stderr, `mosh-server: cannot start the server process: ${daemon.message}\n`);
+  const child = daemon.start(options.verbose > 0);
+  if (child instanceof Error) {
+    writeAll(Deno.stderr, `mosh-server: cannot start the server process: ${child.message}\n`);
     return 1;
   }
   const config = daemonConfig(env, options, withLocale, coreLimit);
   if (!config) return 1;
 
-  const w = daemon.stdin.getWriter();
+  const w = child.stdin.getWriter();
   await w.write(encoder.encode(JSON.stringify(config)));
   await w.close();
-  const line = await readLine(daemon.stdout);
+  const line = await readLine(child.stdout);
   let answer: { port?: number; key?: string; pid?: number; messages?: string[]; error?: string[] };
   try {
     answer = JSON.parse(line);
@@ -168,11 +176,12 @@ async function settleAndHandOver(
   for (const m of answer.messages ?? []) writeAll(Deno.stderr, m + "\n");
   if (answer.error) {
     for (const m of answer.error) writeAll(Deno.stderr, m + "\n");
-    await daemon.status;
+    await child.status;
     return 1;
   }
   printConnect({ port: answer.port!, key: answer.key!, pid: answer.pid! });
-  daemon.unref();
+  daemon.handedOver();
+  child.unref();
   return 0;
 }
 
