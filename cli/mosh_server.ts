@@ -3,11 +3,12 @@
  * [-l NAME=VALUE] [-- COMMAND...]`.
  *
  * mosh forks after binding; a Deno process cannot fork, so this process starts its daemon as a
- * new process (the same program with {@link DAEMON_FLAG}) and talks to it over pipes: it sends
- * the settings on the daemon's stdin, and the daemon binds the port, makes the key, answers with
- * both on its stdout, starts a session of its own and lets go of its stdio. Only then does this
- * process print `MOSH CONNECT <port> <key>` and the detached message, and exit; so the port is
- * held before anyone is told of it, and the key never appears in any process's arguments.
+ * new process (the same program with `DAEMON_FLAG`, see `cli/daemon_launch.ts`) and talks to it
+ * over pipes: it sends the settings on the daemon's stdin, and the daemon binds the port, makes
+ * the key, answers with both on its stdout, starts a session of its own and lets go of its
+ * stdio. Only then does this process print `MOSH CONNECT <port> <key>` and the detached
+ * message, and exit; so the port is held before anyone is told of it, and the key never appears
+ * in any process's arguments.
  *
  * Start-up is what a user waits for, and it is two runtime starts in a row: this process's, then
  * the daemon's. So this module, the entry, loads almost nothing, and for `new` it starts the
@@ -20,8 +21,6 @@
  */
 
 import { DAEMON_FLAG, launchDaemon, mayAskForVerbose } from "./daemon_launch.ts";
-
-export { DAEMON_FLAG };
 
 /** Runs mosh-server with `args` and returns its exit status. */
 export async function moshServerMain(args: string[]): Promise<number> {
