@@ -12,9 +12,9 @@
  *
  * Start-up is what a user waits for, and it is two runtime starts in a row: this process's, then
  * the daemon's. So this module, the entry, loads almost nothing, and for `new` it starts the
- * daemon first of all, before it loads the rest, installs its error handlers or checks a single
- * option; the daemon boots while this process does all that (`cli/server_command.ts`, and
- * `cli/server_new.ts` for `new`). The daemon's part is `cli/server_daemon.ts`; `mosh-server
+ * daemon first of all, before it loads the rest, installs its error handlers or parses the
+ * options (unless they may ask for -v: `cli/daemon_launch.ts`); the daemon boots while this
+ * process does all that (`cli/server_command.ts`, and `cli/server_new.ts` for `new`). The daemon's part is `cli/server_daemon.ts`; `mosh-server
  * list` and `mosh-server attach` are in `cli/session_command.ts`.
  *
  * @module
