@@ -13,8 +13,12 @@
  * `--no-scrollback` runs ours with native scrollback off at both ends (mosh's behaviour) in
  * every scenario but `scrollback`, which sets the two side by side anyway.
  */
-import { type Peer as Kind, ScreenSession } from "../tests/e2e/_screen_session.ts";
-import { SHELL, SHELL_ENV, startServer, waitGone } from "../tests/e2e/_programs.ts";
+import {
+  type Peer as Kind,
+  ScreenSession,
+  startSessionServer,
+} from "../tests/e2e/_screen_session.ts";
+import { waitGone } from "../tests/e2e/_programs.ts";
 import type { Framebuffer } from "../core/terminal/framebuffer.ts";
 import { median, peakRssMb, privateMb, rssMb, threadCpuSeconds } from "./_measure.ts";
 import { floorIdle, floorStartMs, removeFloorScripts } from "./_floor.ts";
@@ -183,12 +187,11 @@ const EXTRA_LAUNCHES = 4;
 /** Start-up: server to MOSH CONNECT, client to the first prompt. */
 async function startup(kind: Kind): Promise<void> {
   const what = "start-up: server launch to MOSH CONNECT";
-  const args = ["-i", "127.0.0.1", "-p", "0"];
-  if (noScrollback && kind === "ours") args.push(...SCROLLBACK_OFF.serverArgs);
+  const args = noScrollback && kind === "ours" ? SCROLLBACK_OFF.serverArgs : [];
   for (let i = 0; i < EXTRA_LAUNCHES; i++) {
-    // As a session starts it (tests/e2e/_screen_session.ts), and gone before the next launch.
+    // As a session starts it, and gone before the next launch.
     const t0 = performance.now();
-    const server = await startServer(kind, args, SHELL, SHELL_ENV);
+    const server = await startSessionServer(kind, args);
     record(what, "ms", kind, performance.now() - t0, "start");
     server.stop();
     await waitGone(server.pid, 5000);

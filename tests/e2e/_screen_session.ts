@@ -19,6 +19,18 @@ import { ImpairmentProxy } from "./_proxy.ts";
 /** Whose mosh-server and mosh-client. */
 export type Peer = "ours" | "debian";
 
+/**
+ * Starts the server a session runs against: on 127.0.0.1, any port, `command` (the test shell
+ * by default). `bench/compare.ts` times launches with it, so they are the sessions' launches.
+ */
+export function startSessionServer(
+  peer: Peer,
+  serverArgs: readonly string[] = [],
+  command: string[] = SHELL,
+): Promise<StartedServer> {
+  return startServer(peer, ["-i", "127.0.0.1", "-p", "0", ...serverArgs], command, SHELL_ENV);
+}
+
 /** How to start a {@link ScreenSession}. */
 export interface SessionOptions {
   /** Server and client both ours or both Debian's. */
@@ -73,10 +85,8 @@ export class ScreenSession {
   /** Starts a server, a proxy in front of it, and a client on a pty. */
   static async start(o: SessionOptions): Promise<ScreenSession> {
     const cols = o.cols ?? 80, rows = o.rows ?? 24;
-    const command = o.command ?? SHELL;
     const t0 = performance.now();
-    const serverArgs = ["-i", "127.0.0.1", "-p", "0", ...(o.serverArgs ?? [])];
-    const server = await startServer(o.peer, serverArgs, command, SHELL_ENV);
+    const server = await startSessionServer(o.peer, o.serverArgs, o.command);
     const serverStartMs = performance.now() - t0;
     const proxy = new ImpairmentProxy(server.port);
     proxy.c2s.delay = proxy.s2c.delay = o.rtt / 2;
