@@ -159,13 +159,15 @@ Deno.test("close() ends a pending accept and a pending read, and releases every 
   const client = await UnixConnection.connect(`${dir}/s`, 1000);
   const server = (await listener.accept())!;
   const accepting = listener.accept();
-  const reading = server.readLine({ maxBytes: 10, timeoutMs: 60_000 });
+  // Its rejection is observed from the start: the two waits end in either order, and a
+  // rejection nobody has observed by the end of its turn fails the whole test module.
+  const reading = reasonOf(server.readLine({ maxBytes: 10, timeoutMs: 60_000 }));
   await new Promise((r) => setTimeout(r, 20)); // both are polling on worker threads now
   const start = Date.now();
   listener.close();
   server.close();
   assert.equal(await accepting, null);
-  assert.equal(await reasonOf(reading), "closed");
+  assert.equal(await reading, "closed");
   assert.ok(Date.now() - start < 5000);
   client.close();
   client.close(); // idempotent
