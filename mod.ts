@@ -28,10 +28,8 @@ export {
   type Fragment,
   FragmentAssembly,
   Fragmenter,
-  MTU_FALLBACK,
-  MTU_IPV4,
-  MTU_IPV6,
 } from "./core/network/fragment.ts";
+export { MTU_FALLBACK, MTU_IPV4, MTU_IPV6 } from "./core/network/mtu.ts";
 export { compress, decompress, MAX_INFLATED_BYTES, type Zlib } from "./core/network/compressor.ts";
 export {
   decodeInstruction,

@@ -1,22 +1,20 @@
 /**
- * The session daemon of `mosh-server new` (see `cli/mosh_server.ts`): it reads its settings
- * from the first process on stdin, binds the port, makes the key, answers with both on stdout,
- * lets go of its stdio and serves the session.
- *
- * Only what answering needs is loaded before the answer (the static imports here): the first
- * process waits for it, and so does the user. The terminal emulator and the session's other
- * parts come after.
+ * The session daemon of `mosh-server new` (see `cli/mosh_server.ts`): started by the first
+ * process in a session of its own (`cli/daemon_launch.ts`), it reads its settings and key on
+ * stdin, takes the UDP socket the first process bound, and serves the session. Nobody waits
+ * for it: the first process has printed MOSH CONNECT and gone, and the client's first
+ * datagrams wait in the socket.
  *
  * @module
  */
 
-import { bindServer } from "../server/bind.ts";
 import { Base64Key } from "../core/crypto/key.ts";
 import type { ServerOptions } from "./server_options.ts";
 import { writeAll } from "./output.ts";
 import { concatBytes } from "../core/bytes.ts";
-import { newSession } from "../io/daemon.ts";
-import { dup2, O_RDWR, open } from "../io/libc.ts";
+import { close, dup2, O_RDWR, open } from "../io/libc.ts";
+import { adoptUdpSocket } from "../io/udp_socket.ts";
+import { DAEMON_SOCKET_FD } from "./daemon_launch.ts";
 import { daemonPolicy, type FaultTarget, installUnexpectedErrorHandlers } from "./unexpected.ts";
 import { disableCoreDumps, setChildCoreLimit } from "../io/core_dumps.ts";
 
@@ -37,6 +35,15 @@ export interface DaemonConfig {
   screenDump?: string;
   /** The user's RLIMIT_CORE soft limit, in decimal, for the shell (ours is 0). */
   coreLimit: string;
+}
+
+/** All the first process hands the daemon on its stdin. */
+export interface DaemonSettings {
+  config: DaemonConfig;
+  /** The session key, as printed in MOSH CONNECT. */
+  key: string;
+  /** The family of the socket on fd {@link DAEMON_SOCKET_FD}. */
+  family: "inet" | "inet6";
 }
 
 /**
@@ -68,8 +75,8 @@ export async function daemonMain(): Promise<number> {
   // (cli/unexpected.ts).
   let running: FaultTarget | undefined;
   installUnexpectedErrorHandlers("mosh-server", daemonPolicy(() => running));
-  // As mosh: no core dump may hold the key (io/core_dumps.ts), and it is made below. The
-  // shell gets the user's limit from the first process's settings.
+  // As mosh: no core dump may hold the key (io/core_dumps.ts), which comes next. The shell gets
+  // the user's limit from the first process's settings.
   try {
     disableCoreDumps();
   } catch (e) {
@@ -80,53 +87,34 @@ export async function daemonMain(): Promise<number> {
 }
 
 /**
- * The daemon: binds, answers the first process, detaches, and serves the session.
+ * The daemon: takes its settings and socket, and serves the session.
  * @param serving hears of the running server, for the unexpected-error policy
  */
 async function runDaemon(serving: (server: FaultTarget) => void): Promise<number> {
   // Ignore hangups, as mosh does: the ssh session that started us may end at any moment.
   Deno.addSignalListener("SIGHUP", () => {});
   const text = readStdin();
-  if (!text) return 1; // the first process found nothing to run, and has said so
-  const config: DaemonConfig = JSON.parse(text);
+  if (!text) return 1; // the first process died before it gave us anything
+  const settings: DaemonSettings = JSON.parse(text);
+  const { config } = settings;
   const { options } = config;
   setChildCoreLimit(BigInt(config.coreLimit));
-  newSession();
-  // Stdin has given all it will; stdout and stderr follow right after the answer.
+  // Stdin has given all it will.
   const nul = open("/dev/null", O_RDWR);
   dup2(nul, 0);
-  const bound = bindServer(options.ip, options.ports);
-  if (!("socket" in bound)) {
-    writeAll(Deno.stdout, JSON.stringify({ error: bound.messages }) + "\n");
-    return 1;
-  }
-  // The runtime's CSPRNG, as nativePlatform's (io/platform.ts), which would load the cipher and
-  // zlib modules before the answer.
-  const key = Base64Key.generate({ random: (bytes) => crypto.getRandomValues(bytes) });
-  writeAll(
-    Deno.stdout,
-    JSON.stringify({
-      port: bound.port,
-      key: key.toString(),
-      pid: Deno.pid,
-      messages: bound.messages,
-    }) +
-      "\n",
-  );
-  // Let go of the pipe to the first process (and of stderr unless -v).
-  dup2(nul, 1);
-  if (!options.verbose) dup2(nul, 2);
+  close(nul);
+  const socket = adoptUdpSocket(DAEMON_SOCKET_FD);
+  const key = Base64Key.parse(settings.key);
   const log = options.verbose ? (line: string) => console.error(line) : undefined;
   // As mosh tells of detached sessions in the new one's terminal, we do, with the way back in.
-  // Asked after the answer: each session is asked on its socket, which start-up need not wait
-  // for (a user with many sessions waited tens of milliseconds).
+  // Each session is asked on its socket; nobody waits for that but the new session's screen.
   const detached = await detachedSessionsNotice(Deno.pid);
   const preamble = (detached ? `${detached}\r\n` : "") + config.preamble;
   const { MoshServer } = await import("../server/server.ts");
   const server = new MoshServer({
     key,
-    socket: bound.socket,
-    family: bound.family,
+    socket,
+    family: settings.family,
     program: config.program,
     argv: config.argv,
     env: config.env,
@@ -143,7 +131,7 @@ async function runDaemon(serving: (server: FaultTarget) => void): Promise<number
   });
   serving(server);
   // The transport's cipher holds its own key schedule now; the daemon's copy goes. (The
-  // printed key sent to the first process is a string: it cannot be wiped, only dropped.)
+  // printed key it came as is a string: it cannot be wiped, only dropped.)
   key.wipe();
 
   // Reattach (`mosh-server attach`): the session answers on its socket in the user's directory.

@@ -1,7 +1,7 @@
 /**
  * `mosh-server new` in the first process (see `cli/mosh_server.ts`): parses the options,
- * settles the locale, finds the program, builds the daemon's settings, hands them over and
- * prints what the daemon answers.
+ * settles the locale, finds the program, binds the port, makes the key, hands all of it to the
+ * daemon it starts, and prints MOSH CONNECT.
  *
  * @module
  */
@@ -10,7 +10,6 @@ import { parseServerArgs, parseTimeoutEnv, type ServerOptions, termFor } from ".
 import { LOCALE_VARS } from "./mosh_options.ts";
 import { printConnect } from "./connect_message.ts";
 import { writeAll } from "./output.ts";
-import { concatBytes } from "../core/bytes.ts";
 import {
   chdirError,
   isUtf8Locale,
@@ -19,10 +18,11 @@ import {
   userInfo,
   windowSize,
 } from "../io/daemon.ts";
-import type { DaemonConfig } from "./server_daemon.ts";
-import { launchDaemon } from "./daemon_launch.ts";
-
-const encoder = new TextEncoder();
+import type { DaemonConfig, DaemonSettings } from "./server_daemon.ts";
+import { startDaemon } from "./daemon_launch.ts";
+import { bindServer } from "../server/bind.ts";
+import { ffiUdpNetwork } from "../io/udp_socket.ts";
+import { Base64Key } from "../core/crypto/key.ts";
 
 /** Finds `name` in PATH as execvp would; a name with a slash is taken as it is. */
 function resolveProgram(name: string, path: string | undefined): string | null {
@@ -83,57 +83,10 @@ function adoptLocale(
 }
 
 /**
- * `mosh-server new ...`: checks everything, starts the daemon unless it was started already
- * (`early`, see `cli/mosh_server.ts`), hands it its settings and prints MOSH CONNECT. The
- * daemon is killed unstarted when the session cannot be made.
+ * `mosh-server new ...`: checks everything, binds the port, makes the key, starts the daemon
+ * with both (`cli/daemon_launch.ts`) and prints MOSH CONNECT.
  */
-export async function runNew(
-  args: string[],
-  coreLimit: bigint,
-  early: Deno.ChildProcess | Error | null,
-): Promise<number> {
-  let daemon = early instanceof Deno.ChildProcess ? early : null;
-  let handedOver = false;
-  try {
-    return await settleAndHandOver(args, coreLimit, {
-      start(verbose) {
-        if (early instanceof Error) return early;
-        try {
-          return daemon ??= launchDaemon(verbose);
-        } catch (e) {
-          return e instanceof Error ? e : new Error(String(e));
-        }
-      },
-      handedOver: () => handedOver = true,
-    });
-  } finally {
-    if (!handedOver && daemon) await stopUnstarted(daemon);
-  }
-}
-
-/** Kills a daemon that was given nothing to run, and waits for it. */
-export async function stopUnstarted(daemon: Deno.ChildProcess): Promise<void> {
-  try {
-    daemon.kill("SIGKILL");
-  } catch {
-    // it has already gone
-  }
-  await daemon.status;
-}
-
-/**
- * What {@link runNew} does, with its status. `daemon.start` gives the daemon (started now if it
- * was not); `daemon.handedOver` is called once the session is the daemon's. Until then the
- * daemon is the caller's to stop.
- */
-async function settleAndHandOver(
-  args: string[],
-  coreLimit: bigint,
-  daemon: {
-    start: (verbose: boolean) => Deno.ChildProcess | Error;
-    handedOver: () => void;
-  },
-): Promise<number> {
+export function runNew(args: string[], coreLimit: bigint): number {
   const env = Deno.env.toObject();
   const parsed = parseServerArgs(args, "mosh-server", env);
   if ("exit" in parsed) {
@@ -148,40 +101,36 @@ async function settleAndHandOver(
   const withLocale = adoptLocale(env, options.locale);
   if (typeof withLocale === "string") {
     writeAll(Deno.stderr, withLocale);
-    const locale = await new Deno.Command("locale", { stdout: "inherit", stderr: "inherit" })
-      .output().catch(() => null);
-    void locale;
+    try {
+      new Deno.Command("locale", { stdout: "inherit", stderr: "inherit" }).outputSync();
+    } catch {
+      // no locale program: the message above says enough
+    }
     return 1;
   }
 
-  const child = daemon.start(options.verbose > 0);
-  if (child instanceof Error) {
-    writeAll(Deno.stderr, `mosh-server: cannot start the server process: ${child.message}\n`);
-    return 1;
-  }
   const config = daemonConfig(env, options, withLocale, coreLimit);
   if (!config) return 1;
-
-  const w = child.stdin.getWriter();
-  await w.write(encoder.encode(JSON.stringify(config)));
-  await w.close();
-  const line = await readLine(child.stdout);
-  let answer: { port?: number; key?: string; pid?: number; messages?: string[]; error?: string[] };
+  const bound = bindServer(options.ip, options.ports, ffiUdpNetwork);
+  for (const m of bound.messages) writeAll(Deno.stderr, m + "\n");
+  if (!("socket" in bound)) return 1;
+  // The runtime's CSPRNG, as nativePlatform's (io/platform.ts), which would load the cipher and
+  // zlib modules.
+  const key = Base64Key.generate({ random: (bytes) => crypto.getRandomValues(bytes) });
+  const printed = key.toString();
+  let pid: number;
   try {
-    answer = JSON.parse(line);
-  } catch {
-    writeAll(Deno.stderr, "mosh-server: the server process failed to start\n");
+    const settings: DaemonSettings = { config, key: printed, family: bound.family };
+    pid = startDaemon(bound.socket.fd, options.verbose > 0, JSON.stringify(settings));
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    writeAll(Deno.stderr, `mosh-server: cannot start the server process: ${why}\n`);
     return 1;
+  } finally {
+    bound.socket.close(); // the daemon has its own
+    key.wipe();
   }
-  for (const m of answer.messages ?? []) writeAll(Deno.stderr, m + "\n");
-  if (answer.error) {
-    for (const m of answer.error) writeAll(Deno.stderr, m + "\n");
-    await child.status;
-    return 1;
-  }
-  printConnect({ port: answer.port!, key: answer.key!, pid: answer.pid! });
-  daemon.handedOver();
-  child.unref();
+  printConnect({ port: bound.port, key: printed, pid });
   return 0;
 }
 
@@ -241,23 +190,4 @@ function daemonConfig(
     screenDump: env.MOSH_SERVER_SCREEN_DUMP || undefined,
     coreLimit: coreLimit.toString(),
   };
-}
-
-/** The first line of `stream` without its newline (all of it if it has none). */
-async function readLine(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      if (value.includes(0x0a)) break;
-    }
-  } finally {
-    reader.releaseLock();
-  }
-  const text = new TextDecoder().decode(concatBytes(chunks));
-  const nl = text.indexOf("\n");
-  return nl === -1 ? text : text.slice(0, nl);
 }

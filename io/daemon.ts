@@ -1,24 +1,18 @@
 /**
- * What mosh-server's daemon asks of the system besides its pty: letting go of the ssh
- * session's terminal (a session of its own, stdio on /dev/null), the user's login shell and
- * home from the password database, whether a locale is UTF-8 (docs/protocol.md §13.1), and the
- * size of a terminal.
+ * What mosh-server asks of the system for its daemon besides its pty (which
+ * `cli/daemon_launch.ts` starts in a session of its own): the user's login shell and home from
+ * the password database, whether a locale is UTF-8 (docs/protocol.md §13.1), and the size of a
+ * terminal.
  *
  * @module
  */
 
 import {
   checkReturned,
-  close,
   cString,
   cStringAt,
-  dup2,
   fixedBytes,
   getWindowSize,
-  O_RDWR,
-  open,
-  processGroup,
-  setsid,
   type WindowSize,
 } from "./libc.ts";
 
@@ -64,35 +58,6 @@ let opened: Deno.DynamicLibrary<typeof DAEMON_SYMBOLS>["symbols"] | undefined;
 /** These few symbols of libc, opened on first use (libc.ts holds the rest). */
 function libc(): Deno.DynamicLibrary<typeof DAEMON_SYMBOLS>["symbols"] {
   return opened ??= Deno.dlopen("libc.so.6", DAEMON_SYMBOLS).symbols;
-}
-
-/**
- * Points fds 0, 1 and 2 at /dev/null, as mosh-server's daemon does unless `-v`, so that the
- * ssh session that started it can end. Deno's own `Deno.stdin`/`stdout`/`stderr` and
- * `console` keep working: they now read nothing and write nowhere.
- */
-export function detachStdio(): void {
-  const fd = open("/dev/null", O_RDWR);
-  for (const target of [0, 1, 2]) if (fd !== target) dup2(fd, target);
-  if (fd > 2) close(fd);
-}
-
-/**
- * Makes this process the leader of a new session and process group, with no controlling
- * terminal, so a hangup of the terminal it was started from does not reach it; returns the
- * session id (this pid). A process started by `Deno.Command` can do this; a process group
- * leader cannot, which is asked before trying rather than read from errno afterwards (see
- * io/libc.ts).
- */
-export function newSession(): number {
-  const { pid, pgid } = processGroup();
-  if (pid === pgid) {
-    throw new Error(
-      "Cannot start a new session: this process already leads a process group " +
-        "(start it with Deno.Command, which does not make it one)",
-    );
-  }
-  return setsid();
 }
 
 /** The current user as the password database knows them. */

@@ -1,7 +1,7 @@
 /**
  * The few libc calls that a pseudo-terminal and mosh-server's daemon need and Deno does not
  * offer: posix_openpt and friends, terminal ioctls and attributes, posix_spawn with a new
- * session, waitpid, kill, setsid, dup2, poll and resource limits. Each wrapper is typed and throws a
+ * session, waitpid, kill, pipes, dup2, poll and resource limits. Each wrapper is typed and throws a
  * {@link SystemError} carrying errno and its `strerror` text. `daemon.ts` binds the password
  * database and locale lookups the same way, with these helpers.
  *
@@ -17,7 +17,7 @@
  * about once in 30 starts. Calls declared `nonblocking` run on a worker thread whose errno we
  * cannot see at all. So every decision here is taken from a return value alone:
  *
- * - ask first where a question exists: `isatty` before TIOCGWINSZ, `getpgrp` before setsid;
+ * - ask first where a question exists: `isatty` before TIOCGWINSZ;
  * - after a non-blocking read or write returns -1, a `poll` with timeout 0 on the same fd
  *   says what the state is (nothing ready, hung up, or an error) in its `revents`;
  * - prefer functions that return their error code: posix_spawn and its helpers,
@@ -37,6 +37,9 @@ export const O_RDWR = 0o2;
 export const O_NOCTTY = 0o400;
 export const O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000;
+const F_SETFD = 2;
+const FD_CLOEXEC = 1;
+const F_DUPFD_CLOEXEC = 1030;
 
 /** poll(2) event bits. */
 export const POLLIN = 0x1;
@@ -110,7 +113,6 @@ const EFD_CLOEXEC = 0o2000000;
 const WNOHANG = 1;
 
 const LIBC_SYMBOLS = {
-  __errno_location: { parameters: [], result: "pointer" },
   strerror: { parameters: ["i32"], result: "pointer" },
   posix_openpt: { parameters: ["i32"], result: "i32" },
   grantpt: { parameters: ["i32"], result: "i32" },
@@ -153,12 +155,13 @@ const LIBC_SYMBOLS = {
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
   dup2: { parameters: ["i32", "i32"], result: "i32" },
+  pipe2: { parameters: ["buffer", "i32"], result: "i32" },
+  fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
   poll_now: { name: "poll", parameters: ["buffer", "u64", "i32"], result: "i32" },
   isatty: { parameters: ["i32"], result: "i32" },
   getpid: { parameters: [], result: "i32" },
-  getpgrp: { parameters: [], result: "i32" },
   waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32" },
   waitpid_blocking: {
     name: "waitpid",
@@ -172,11 +175,9 @@ const LIBC_SYMBOLS = {
   strlen: { parameters: ["pointer"], result: "usize" },
   explicit_bzero: { parameters: ["pointer", "usize"], result: "void" },
   setrlimit: { parameters: ["i32", "buffer"], result: "i32" },
-  setsid: { parameters: [], result: "i32" },
 } as const;
 
 type Libc = Deno.DynamicLibrary<typeof LIBC_SYMBOLS>["symbols"];
-type Name = keyof typeof LIBC_SYMBOLS;
 
 /**
  * libc with each symbol bound on its first use. Binding all of them at once cost 8-15 ms of
@@ -186,22 +187,38 @@ type Name = keyof typeof LIBC_SYMBOLS;
  * `__errno_location` is bound with the first other symbol, before any call: binding it later,
  * between a failing call and the read of its errno, would put a dlopen in between.
  */
-const lazyLibc = {} as Libc;
-for (const name of Object.keys(LIBC_SYMBOLS) as Name[]) {
-  Object.defineProperty(lazyLibc, name, {
-    configurable: true,
-    get() {
-      if (name !== "__errno_location") void lazyLibc.__errno_location;
-      const one = { [name]: LIBC_SYMBOLS[name] } as Pick<typeof LIBC_SYMBOLS, typeof name>;
-      const symbol = Deno.dlopen("libc.so.6", one).symbols[name];
-      Object.defineProperty(lazyLibc, name, { value: symbol });
-      return symbol;
-    },
-  });
+export function lazyLibc<S extends Deno.ForeignLibraryInterface>(
+  symbols: S,
+): Deno.DynamicLibrary<S>["symbols"] {
+  const lazy = {} as Deno.DynamicLibrary<S>["symbols"];
+  for (const name of Object.keys(symbols) as (keyof S & string)[]) {
+    Object.defineProperty(lazy, name, {
+      configurable: true,
+      get() {
+        void errnoLocation();
+        const one = { [name]: symbols[name] } as Pick<S, typeof name>;
+        const symbol = Deno.dlopen("libc.so.6", one).symbols[name];
+        Object.defineProperty(lazy, name, { value: symbol });
+        return symbol;
+      },
+    });
+  }
+  return lazy;
 }
 
+const libcSymbols = lazyLibc(LIBC_SYMBOLS);
+
 function libc(): Libc {
-  return lazyLibc;
+  return libcSymbols;
+}
+
+let errnoSymbol: (() => Deno.PointerValue) | undefined;
+
+/** `__errno_location`, bound once, before any other symbol (see {@link lazyLibc}). */
+function errnoLocation(): () => Deno.PointerValue {
+  return errnoSymbol ??= Deno.dlopen("libc.so.6", {
+    __errno_location: { parameters: [], result: "pointer" },
+  }).symbols.__errno_location;
 }
 
 /** A failed libc call: what was attempted, errno, and the system's text for it. */
@@ -212,6 +229,8 @@ export class SystemError extends Error {
   readonly code: string;
   /** The libc function that failed. */
   readonly syscall: string;
+  /** The system's text for the error (strerror), e.g. "Address already in use". */
+  readonly text: string;
 
   /**
    * @param syscall the libc function
@@ -226,6 +245,7 @@ export class SystemError extends Error {
     this.errno = errno;
     this.code = code;
     this.syscall = syscall;
+    this.text = text;
   }
 }
 
@@ -234,7 +254,7 @@ export class SystemError extends Error {
  * overwritten by the runtime since the call that failed (see the module doc).
  */
 export function errno(): number {
-  return new Deno.UnsafePointerView(libc().__errno_location()!).getInt32();
+  return new Deno.UnsafePointerView(errnoLocation()()!).getInt32();
 }
 
 function errnoText(n: number): string {
@@ -518,17 +538,6 @@ export function kill(pid: number, signal: SignalSpec): void {
   check(libc().kill(pid, signalNumber(signal)), "kill", `pid ${pid}`);
 }
 
-/** Makes this process the leader of a new session with no controlling terminal; its id. */
-export function setsid(): number {
-  return check(libc().setsid(), "setsid");
-}
-
-/** This process's id and its process group's (neither call can fail). */
-export function processGroup(): { pid: number; pgid: number } {
-  const l = libc();
-  return { pid: l.getpid(), pgid: l.getpgrp() };
-}
-
 /** A resource limit: the soft limit in force and the hard ceiling it may be raised to. */
 export interface ResourceLimit {
   soft: bigint;
@@ -574,6 +583,23 @@ export function wipeEnvironmentValue(name: string): void {
 /** Opens a path with open(2) flags; returns the fd. */
 export function open(path: string, flags: number): number {
   return check(libc().open(cString(path, "path"), flags, 0), "open", path);
+}
+
+/** A close-on-exec pipe: its read end and its write end. */
+export function pipe(): { read: number; write: number } {
+  const fds = new Int32Array(new ArrayBuffer(8));
+  check(libc().pipe2(fds, O_CLOEXEC), "pipe2");
+  return { read: fds[0], write: fds[1] };
+}
+
+/** A close-on-exec copy of `fd` numbered `lowest` or above. */
+export function duplicateAbove(fd: number, lowest: number): number {
+  return check(libc().fcntl(fd, F_DUPFD_CLOEXEC, lowest), "fcntl(F_DUPFD_CLOEXEC)", fd);
+}
+
+/** Makes `fd` close-on-exec (one inherited from another process, say). */
+export function setCloseOnExec(fd: number): void {
+  check(libc().fcntl(fd, F_SETFD, FD_CLOEXEC), "fcntl(F_SETFD)", fd);
 }
 
 /** Makes `to` a copy of `from`. */

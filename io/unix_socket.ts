@@ -8,8 +8,7 @@
  * not depend on the directory's permissions.
  *
  * The design follows `io/pty.ts`: the sockets are O_NONBLOCK and read and written synchronously
- * on the JavaScript thread; only waiting is moved to a worker thread, a `poll` on the socket
- * and an eventfd. Every wait on a peer has a timeout. {@link UnixConnection.close} and
+ * on the JavaScript thread; only waiting is moved to a worker thread (`io/waitable.ts`). Every wait on a peer has a timeout. {@link UnixConnection.close} and
  * {@link UnixListener.close} signal the eventfd, which ends a pending poll at once, and the fds
  * are closed only when no poll is using them (a poll holding a closed fd number could wake for
  * another file that reused it).
@@ -29,16 +28,8 @@
  */
 
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  check,
-  close as closeFd,
-  cString,
-  errno,
-  eventfd,
-  fixedBytes,
-  signalEventfd,
-  SystemError,
-} from "./libc.ts";
+import { check, close as closeFd, cString, errno, fixedBytes, SystemError } from "./libc.ts";
+import { Waitable } from "./waitable.ts";
 
 const AF_UNIX = 1;
 const SOCK_STREAM = 1;
@@ -62,8 +53,6 @@ export const MAX_SOCKET_PATH_BYTES = SUN_PATH_BYTES - 1;
 /** struct ucred: pid, uid, gid, 4 bytes each. */
 const UCRED_BYTES = 12;
 
-/** How long to wait before retrying a poll that failed (interrupted, most likely). */
-const POLL_RETRY_MS = 10;
 /** How long a failed connect waits before trying again, at most. */
 const CONNECT_RETRY_MS = 25;
 /** The most one read takes from a socket. */
@@ -78,7 +67,6 @@ const SYMBOLS = {
   getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   send: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
-  poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
 } as const;
 
 let opened: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] | undefined;
@@ -145,75 +133,6 @@ export function peerCredentials(fd: number): PeerCredentials {
     uid: view.getUint32(4, true),
     gid: view.getUint32(8, true),
   };
-}
-
-/**
- * An fd and the eventfd that cancels its waits. Waiting is a poll on a worker thread; close()
- * wakes every pending poll and closes both fds once the last one has returned.
- */
-class Waitable {
-  readonly fd: number;
-  readonly #wake: number;
-  #closed = false;
-  #polling = 0;
-  #released = false;
-
-  constructor(fd: number) {
-    this.fd = fd;
-    try {
-      this.#wake = eventfd();
-    } catch (e) {
-      closeFd(fd);
-      throw e;
-    }
-  }
-
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  /**
-   * Waits until the fd has one of `events` (or an error or hangup), close() is called, or
-   * `timeoutMs` pass (-1: no limit). Returns the fd's poll bits, 0 when there were none.
-   */
-  async wait(events: number, timeoutMs: number): Promise<number> {
-    if (this.#closed) return 0;
-    const buf = fixedBytes(16); // two struct pollfd { int fd; short events, revents; }
-    const view = new DataView(buf.buffer);
-    view.setInt32(0, this.fd, true);
-    view.setInt16(4, events, true);
-    view.setInt32(8, this.#wake, true);
-    view.setInt16(12, POLLIN, true);
-    this.#polling++;
-    let result: number;
-    try {
-      result = await libc().poll(buf, 2n, Math.max(-1, Math.min(timeoutMs, 0x7fffffff)));
-    } finally {
-      this.#polling--;
-      if (this.#closed && this.#polling === 0) this.#release();
-    }
-    if (result < 0) {
-      // Interrupted, or worse; the cause is on the worker's errno. Pause, so a lasting failure
-      // cannot spin, and let the caller look at its deadline and ask again.
-      await sleep(POLL_RETRY_MS);
-      return 0;
-    }
-    return this.#closed ? 0 : view.getUint16(6, true);
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#polling === 0) this.#release();
-    else signalEventfd(this.#wake);
-  }
-
-  #release(): void {
-    if (this.#released) return;
-    this.#released = true;
-    closeFd(this.fd);
-    closeFd(this.#wake);
-  }
 }
 
 /** Milliseconds left before `deadline` (a `Date.now()` value), at least 0. */

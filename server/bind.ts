@@ -14,10 +14,11 @@
  */
 
 import { type DatagramNetwork, type DatagramSocket, udpNetwork } from "../io/datagram.ts";
+import { SystemError } from "../io/libc.ts";
 
 /** A bound socket. */
-export interface Bound {
-  socket: DatagramSocket;
+export interface Bound<S extends DatagramSocket = DatagramSocket> {
+  socket: S;
   hostname: string;
   port: number;
   family: "inet" | "inet6";
@@ -30,11 +31,14 @@ export interface BindFailure {
   messages: string[];
 }
 
-function tryBind(
-  network: DatagramNetwork,
+/** Where sockets come from: a {@link DatagramNetwork} whose sockets are `S`. */
+type Network<S extends DatagramSocket> = { bind(hostname: string, port: number): S };
+
+function tryBind<S extends DatagramSocket>(
+  network: Network<S>,
   hostname: string,
   [low, high]: [number, number],
-): Bound | string {
+): Bound<S> | string {
   let last = "";
   for (let port = low; port <= high; port++) {
     try {
@@ -42,7 +46,11 @@ function tryBind(
       const family = hostname.includes(":") ? "inet6" : "inet";
       return { socket, hostname, port: socket.port, family, messages: [] };
     } catch (e) {
-      last = e instanceof Error ? e.message.replace(/ \(os error \d+\)$/, "") : String(e);
+      last = e instanceof SystemError
+        ? e.text
+        : e instanceof Error
+        ? e.message.replace(/ \(os error \d+\)$/, "")
+        : String(e);
     }
   }
   const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
@@ -95,11 +103,11 @@ function isZone(zone: string): boolean {
  * @param ports the ports to try, low to high
  * @param network where to bind (the real UDP stack unless a test says otherwise)
  */
-export function bindServer(
+export function bindServer<S extends DatagramSocket = DatagramSocket>(
   ip: string | undefined,
   ports: [number, number],
-  network: DatagramNetwork = udpNetwork,
-): Bound | BindFailure {
+  network: Network<S> = udpNetwork as DatagramNetwork as Network<S>,
+): Bound<S> | BindFailure {
   const messages: string[] = [];
   if (ip !== undefined && !isNumericHost(ip)) {
     // getaddrinfo's EAI_NONAME, and mosh's NetworkException appending strerror(0).

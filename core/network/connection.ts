@@ -25,7 +25,7 @@ import {
   timestampDiff,
 } from "./datagram.ts";
 import type { DropReason } from "./drop.ts";
-import { MTU_FALLBACK, MTU_IPV4, MTU_IPV6 } from "./fragment.ts";
+import { MTU_FALLBACK, MTU_IPV4, MTU_IPV6 } from "./mtu.ts";
 import { RttEstimator } from "./rtt.ts";
 
 /** An opaque peer address, as the I/O shell spells it (e.g. "127.0.0.1:60001"). */

@@ -26,13 +26,6 @@ export const MAX_FRAGMENT_NUM = 0x7fff;
  */
 export const MAX_ASSEMBLY_BYTES = MAX_INFLATED_BYTES + 64 * 1024;
 
-/** The application datagram size mosh uses over IPv4 (1280 - 28), bytes. */
-export const MTU_IPV4 = 1252;
-/** The application datagram size mosh uses over IPv6 (1280 - 64), bytes. */
-export const MTU_IPV6 = 1216;
-/** The datagram size mosh falls back to after `sendto` fails with EMSGSIZE, bytes. */
-export const MTU_FALLBACK = 500;
-
 /** One piece of an instruction. */
 export interface Fragment {
   id: bigint;

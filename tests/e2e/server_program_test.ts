@@ -59,10 +59,17 @@ Deno.test({
       assert.match(s.stdout, /^MOSH CONNECT \d+ [A-Za-z0-9/+]{21}[AQgw]\n$/);
       assert.match(s.stderr, /\[mosh-server detached, pid = \d+\]/);
       assert.ok(s.alive());
-      const open = fds(s.pid);
-      for (const fd of ["0", "1", "2"]) {
-        assert.ok(open.includes(`${fd}->/dev/null`), `fd ${fd} is not /dev/null: ${open}`);
+      // Stdout and stderr are /dev/null from its start; stdin is its settings' pipe until it
+      // has read them.
+      const nulls = (open: string[]) =>
+        ["0", "1", "2"].filter((fd) => open.includes(`${fd}->/dev/null`));
+      let open = fds(s.pid);
+      for (const end = Date.now() + 10_000; nulls(open).length < 3 && Date.now() < end;) {
+        assert.deepEqual(nulls(open).slice(-2), ["1", "2"], open.join(","));
+        await new Promise((r) => setTimeout(r, 20));
+        open = fds(s.pid);
       }
+      assert.deepEqual(nulls(open), ["0", "1", "2"], open.join(","));
       // Its own session: a hangup of the terminal that started it cannot reach it.
       const stat = Deno.readTextFileSync(`/proc/${s.pid}/stat`);
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");

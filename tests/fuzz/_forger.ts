@@ -6,12 +6,8 @@
  */
 import type { Base64Key } from "../../core/crypto/key.ts";
 import { DatagramCodec, Direction, NO_TIMESTAMP } from "../../core/network/datagram.ts";
-import {
-  encodeFragment,
-  type Fragment,
-  maxChunkBytes,
-  MTU_IPV4,
-} from "../../core/network/fragment.ts";
+import { encodeFragment, type Fragment, maxChunkBytes } from "../../core/network/fragment.ts";
+import { MTU_IPV4 } from "../../core/network/mtu.ts";
 import { decodeInstruction } from "../../core/network/instruction.ts";
 import type { DropReason } from "../../core/network/drop.ts";
 import type { SyncState } from "../../core/statesync/state.ts";

@@ -15,8 +15,8 @@ import {
   encodeFragment,
   FragmentAssembly,
   Fragmenter,
-  MTU_IPV4,
 } from "../../core/network/fragment.ts";
+import { MTU_IPV4 } from "../../core/network/mtu.ts";
 import {
   decodeInstruction,
   encodeInstruction,

@@ -248,47 +248,6 @@ Deno.test("windowSize() reads a terminal's size, and is null for other files", a
   assert.notEqual(pty.tryWait(), null, "sleep reaped within 3 s");
 });
 
-Deno.test("a daemon can leave its terminal: a new session, stdio on /dev/null", async () => {
-  const daemon = new URL("../../io/daemon.ts", import.meta.url).href;
-  const script = `
-    import { detachStdio, newSession } from ${JSON.stringify(daemon)};
-    const stat = () => {
-      const s = Deno.readTextFileSync("/proc/self/stat");
-      return s.slice(s.lastIndexOf(")") + 2).split(" ");
-    };
-    const sid = newSession();
-    let again = "";
-    try { newSession(); } catch (e) { again = e.message; }
-    detachStdio();
-    console.log("this goes nowhere");
-    console.error("and this too");
-    const links = [0, 1, 2].map((fd) => Deno.readLinkSync("/proc/self/fd/" + fd));
-    Deno.writeTextFileSync(Deno.args[0], JSON.stringify({
-      pid: Deno.pid, sid, session: stat()[3], ttyNr: stat()[4], again, links,
-    }));
-  `;
-  const dir = Deno.makeTempDirSync();
-  try {
-    Deno.writeTextFileSync(`${dir}/daemon.ts`, script);
-    const result = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${dir}/daemon.ts`, `${dir}/out.json`],
-      stdin: "null",
-      signal: AbortSignal.timeout(10_000),
-    }).output();
-    assert.equal(result.code, 0, new TextDecoder().decode(result.stderr));
-    assert.equal(new TextDecoder().decode(result.stdout), "");
-    assert.equal(new TextDecoder().decode(result.stderr), "");
-    const r = JSON.parse(Deno.readTextFileSync(`${dir}/out.json`));
-    assert.equal(r.sid, r.pid);
-    assert.equal(Number(r.session), r.pid);
-    assert.equal(Number(r.ttyNr), 0, "no controlling terminal");
-    assert.match(r.again, /already leads a process group/);
-    assert.deepEqual(r.links, ["/dev/null", "/dev/null", "/dev/null"]);
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
-});
-
 Deno.test("chdirError says why a directory cannot be entered, and leaves the cwd as it was", () => {
   const cwd = Deno.cwd();
   const dir = Deno.makeTempDirSync();

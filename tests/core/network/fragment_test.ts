@@ -10,9 +10,8 @@ import {
   type InstructionKey,
   MAX_ASSEMBLY_BYTES,
   maxChunkBytes,
-  MTU_IPV4,
-  MTU_IPV6,
 } from "../../../core/network/fragment.ts";
+import { MTU_IPV4, MTU_IPV6 } from "../../../core/network/mtu.ts";
 import { toHex } from "../../_hex.ts";
 
 const KEY: InstructionKey = {

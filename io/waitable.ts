@@ -1,0 +1,105 @@
+/**
+ * Waiting for a non-blocking fd without blocking the JavaScript thread: a `poll` on a worker
+ * thread (a non-blocking FFI call) on the fd and an eventfd. The fd itself is read and written
+ * synchronously by its owner once poll says it is ready (`io/unix_socket.ts`,
+ * `io/udp_socket.ts`).
+ *
+ * {@link Waitable.close} signals the eventfd, which ends every pending poll at once, and closes
+ * both fds only when no poll is using them: a poll holding a closed fd number could wake for
+ * another file that reused it.
+ *
+ * errno decides nothing here: a failed poll's errno is the worker thread's, out of reach.
+ *
+ * Requires `--allow-ffi`.
+ *
+ * @module
+ */
+
+import { close as closeFd, eventfd, fixedBytes, POLLIN, pollNow, signalEventfd } from "./libc.ts";
+
+/** How long to wait before retrying a poll that failed (interrupted, most likely). */
+const POLL_RETRY_MS = 10;
+
+const SYMBOLS = {
+  poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
+} as const;
+
+let opened: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] | undefined;
+
+function libc(): Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] {
+  return opened ??= Deno.dlopen("libc.so.6", SYMBOLS).symbols;
+}
+
+/**
+ * An fd and the eventfd that cancels its waits. Waiting is a poll on a worker thread; close()
+ * wakes every pending poll and closes both fds once the last one has returned.
+ */
+export class Waitable {
+  readonly fd: number;
+  readonly #wake: number;
+  #closed = false;
+  #polling = 0;
+  #released = false;
+
+  constructor(fd: number) {
+    this.fd = fd;
+    try {
+      this.#wake = eventfd();
+    } catch (e) {
+      closeFd(fd);
+      throw e;
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Waits until the fd has one of `events` (or an error or hangup), close() is called, or
+   * `timeoutMs` pass (-1: no limit). Returns the fd's poll bits, 0 when there were none.
+   */
+  async wait(events: number, timeoutMs: number): Promise<number> {
+    if (this.#closed) return 0;
+    const buf = fixedBytes(16); // two struct pollfd { int fd; short events, revents; }
+    const view = new DataView(buf.buffer);
+    view.setInt32(0, this.fd, true);
+    view.setInt16(4, events, true);
+    view.setInt32(8, this.#wake, true);
+    view.setInt16(12, POLLIN, true);
+    this.#polling++;
+    let result: number;
+    try {
+      result = await libc().poll(buf, 2n, Math.max(-1, Math.min(timeoutMs, 0x7fffffff)));
+    } finally {
+      this.#polling--;
+      if (this.#closed && this.#polling === 0) this.#release();
+    }
+    if (result < 0) {
+      // Interrupted, or worse; the cause is on the worker's errno. Pause, so a lasting failure
+      // cannot spin, and let the caller look at its deadline and ask again.
+      await new Promise((resolve) => setTimeout(resolve, POLL_RETRY_MS));
+      return 0;
+    }
+    return this.#closed ? 0 : view.getUint16(6, true);
+  }
+
+  /** The fd's poll bits for `events` right now, on this thread (0 once closed). */
+  ready(events: number): number {
+    return this.#closed ? 0 : pollNow(this.fd, events);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#polling === 0) this.#release();
+    else signalEventfd(this.#wake);
+  }
+
+  #release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    closeFd(this.fd);
+    closeFd(this.#wake);
+  }
+}
