@@ -34,7 +34,7 @@ const ABOVE_TARGETS = 10;
  * Starts the daemon with the UDP socket `socketFd` and `settings` on its stdin.
  * @param verbose whether the daemon's stderr is ours (-v)
  * @returns its pid
- * @throws SystemError when it cannot be started, or died before it took its settings
+ * @throws SystemError when it cannot be started; Error when it ended before it took its settings
  */
 export function startDaemon(socketFd: number, verbose: boolean, settings: string): number {
   const self = selfCommand("mosh-server", [DAEMON_FLAG]);

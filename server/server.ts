@@ -22,6 +22,7 @@ import { Base64Key } from "../core/crypto/key.ts";
 import { bindServer } from "./bind.ts";
 import type { AttachAnswer, AttachRequest, ControlError, SessionInfo } from "./control_protocol.ts";
 import { Pty } from "../io/pty.ts";
+import { UdpSendError } from "../io/udp_socket.ts";
 import { IdleCollector } from "../io/idle_gc.ts";
 import { SessionLoop } from "../io/session_loop.ts";
 import { logUnexpected } from "../io/crash_log.ts";
@@ -273,7 +274,8 @@ export class MoshServer {
 
   #onSendError(e: unknown): void {
     const message = e instanceof Error ? e.message : String(e);
-    const tooLong = /too long|EMSGSIZE/i.test(message);
+    // Deno's sockets name the error; ours over libc say by the datagram's size (io/udp_socket.ts).
+    const tooLong = e instanceof UdpSendError ? e.tooLong : /too long|EMSGSIZE/i.test(message);
     this.#dispatch((now) =>
       this.session.sendResult(now, { message: `sendto: ${message}`, tooLong })
     );

@@ -8,6 +8,8 @@ import { INPUT_BACKLOG_CAP_BYTES } from "../../core/session/server_session.ts";
 import { VirtualClock } from "../../io/clock.ts";
 import { MemoryNetwork } from "../../io/memory_network.ts";
 import { MoshServer } from "../../server/server.ts";
+import { UdpSendError } from "../../io/udp_socket.ts";
+import { MTU_FALLBACK, MTU_IPV4 } from "../../core/network/mtu.ts";
 import { settled, virtualServerConfig, virtualSession } from "../_virtual_programs.ts";
 
 Deno.test("with no client at all, the server ends after mosh's 60 s, and says so", async () => {
@@ -118,3 +120,38 @@ Deno.test("input the application does not read waits in the client, not on the s
   assert.ok(await v.clock.until(() => app.received.length === typed.length, 60_000, 50));
   assert.equal(app.received, typed, "every byte once, in order");
 });
+
+for (
+  const [message, tooLong] of [["No buffer space available", true], [
+    "Message too long",
+    false,
+  ]] as const
+) {
+  Deno.test(`a send refused by our libc socket makes datagrams smaller only when it says so: "${message}", tooLong ${tooLong}`, async () => {
+    let refuse = false;
+    const v = virtualSession({
+      wrapSocket: (socket) => ({
+        get port() {
+          return socket.port;
+        },
+        send: (data, to) => {
+          if (!refuse) return socket.send(data, to);
+          refuse = false;
+          return Promise.reject(new UdpSendError(message, tooLong));
+        },
+        receive: () => socket.receive(),
+        close: () => socket.close(),
+      }),
+    });
+    assert.ok(await v.clock.until(() => v.app() !== undefined, 1000), "the application started");
+    const connection = v.server.session.transport.connection;
+    assert.equal(connection.mtu, MTU_IPV4);
+    refuse = true;
+    v.tty.type("x");
+    assert.ok(await v.clock.until(() => !refuse, 2000), "a send was refused");
+    await v.clock.advance(100);
+    assert.equal(connection.mtu, tooLong ? MTU_FALLBACK : MTU_IPV4);
+    v.tty.type("\x1e.");
+    await v.clock.advance(5000);
+  });
+}
