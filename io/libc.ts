@@ -693,5 +693,15 @@ export async function pollFds(fds: { fd: number; events: number }[]): Promise<vo
     view.setInt32(8 * i, fd, true);
     view.setInt16(8 * i + 4, events, true);
   });
-  await libc().poll(buf, BigInt(fds.length), -1);
+  await pollOnWorker(buf, fds.length, -1);
+}
+
+/**
+ * poll(2) of the `count` struct pollfd in `fds` (a {@link fixedBytes} buffer, which must stay
+ * untouched until this resolves) on a worker thread, for at most `timeoutMs` (-1: no limit).
+ * @returns poll's result: how many have events, 0 on timeout, -1 on failure (interrupted, most
+ *   likely; the worker's errno is out of reach)
+ */
+export function pollOnWorker(fds: Uint8Array, count: number, timeoutMs: number): Promise<number> {
+  return libc().poll(fds, BigInt(count), timeoutMs);
 }

@@ -8,10 +8,9 @@
  * not depend on the directory's permissions.
  *
  * The design follows `io/pty.ts`: the sockets are O_NONBLOCK and read and written synchronously
- * on the JavaScript thread; only waiting is moved to a worker thread (`io/waitable.ts`). Every wait on a peer has a timeout. {@link UnixConnection.close} and
- * {@link UnixListener.close} signal the eventfd, which ends a pending poll at once, and the fds
- * are closed only when no poll is using them (a poll holding a closed fd number could wake for
- * another file that reused it).
+ * on the JavaScript thread; only waiting is moved to a worker thread (`io/waitable.ts`). Every
+ * wait on a peer has a timeout. {@link UnixConnection.close} and {@link UnixListener.close} end
+ * a pending wait at once.
  *
  * errno decides nothing here: a worker thread's errno is out of reach, and between a failed
  * call and the next FFI call that reads errno, the runtime may have made calls of its own on

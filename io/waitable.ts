@@ -15,20 +15,18 @@
  * @module
  */
 
-import { close as closeFd, eventfd, fixedBytes, POLLIN, pollNow, signalEventfd } from "./libc.ts";
+import {
+  close as closeFd,
+  eventfd,
+  fixedBytes,
+  POLLIN,
+  pollNow,
+  pollOnWorker,
+  signalEventfd,
+} from "./libc.ts";
 
 /** How long to wait before retrying a poll that failed (interrupted, most likely). */
 const POLL_RETRY_MS = 10;
-
-const SYMBOLS = {
-  poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
-} as const;
-
-let opened: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] | undefined;
-
-function libc(): Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] {
-  return opened ??= Deno.dlopen("libc.so.6", SYMBOLS).symbols;
-}
 
 /**
  * An fd and the eventfd that cancels its waits. Waiting is a poll on a worker thread; close()
@@ -70,7 +68,7 @@ export class Waitable {
     this.#polling++;
     let result: number;
     try {
-      result = await libc().poll(buf, 2n, Math.max(-1, Math.min(timeoutMs, 0x7fffffff)));
+      result = await pollOnWorker(buf, 2, Math.max(-1, Math.min(timeoutMs, 0x7fffffff)));
     } finally {
       this.#polling--;
       if (this.#closed && this.#polling === 0) this.#release();
