@@ -44,9 +44,14 @@ const F_DUPFD_CLOEXEC = 1030;
 /** poll(2) event bits. */
 export const POLLIN = 0x1;
 export const POLLOUT = 0x4;
-const POLLERR = 0x8;
-const POLLHUP = 0x10;
+export const POLLERR = 0x8;
+export const POLLHUP = 0x10;
 const POLLNVAL = 0x20;
+
+/** socket(2) type flags, and send(2)'s flag for no SIGPIPE (a closed peer gives EPIPE). */
+export const SOCK_NONBLOCK = 0o4000;
+export const SOCK_CLOEXEC = 0o2000000;
+export const MSG_NOSIGNAL = 0x4000;
 
 /** {@link readSome} and {@link writeSome}: nothing can be read or written now. */
 export const NOT_READY = -1;

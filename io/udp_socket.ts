@@ -28,8 +28,12 @@ import {
   errno,
   fixedBytes,
   lazyLibc,
+  MSG_NOSIGNAL,
+  POLLERR,
   POLLIN,
   setCloseOnExec,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
   SystemError,
 } from "./libc.ts";
 import { Waitable } from "./waitable.ts";
@@ -37,11 +41,6 @@ import { Waitable } from "./waitable.ts";
 const AF_INET = 2;
 const AF_INET6 = 10;
 const SOCK_DGRAM = 2;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
-/** sendto(2) flag: no SIGPIPE (the runtime ignores it anyway). */
-const MSG_NOSIGNAL = 0x4000;
-const POLLERR = 0x8;
 
 /** struct sockaddr_in is 16 bytes, struct sockaddr_in6 28. */
 const SOCKADDR_IN_BYTES = 16;

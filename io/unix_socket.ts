@@ -27,22 +27,27 @@
  */
 
 import { setTimeout as sleep } from "node:timers/promises";
-import { check, close as closeFd, cString, errno, fixedBytes, SystemError } from "./libc.ts";
+import {
+  check,
+  close as closeFd,
+  cString,
+  errno,
+  fixedBytes,
+  MSG_NOSIGNAL,
+  POLLERR,
+  POLLHUP,
+  POLLIN,
+  POLLOUT,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
+  SystemError,
+} from "./libc.ts";
 import { Waitable } from "./waitable.ts";
 
 const AF_UNIX = 1;
 const SOCK_STREAM = 1;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
 const SOL_SOCKET = 1;
 const SO_PEERCRED = 17;
-/** send(2) flag: a closed peer gives EPIPE, not SIGPIPE. */
-const MSG_NOSIGNAL = 0x4000;
-
-const POLLIN = 0x1;
-const POLLOUT = 0x4;
-const POLLERR = 0x8;
-const POLLHUP = 0x10;
 
 /** struct sockaddr_un: sa_family_t (2 bytes), then sun_path[108]. */
 const SUN_PATH_OFFSET = 2;

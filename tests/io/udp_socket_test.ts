@@ -17,18 +17,10 @@ import {
 import { udpNetwork } from "../../io/datagram.ts";
 import { close, spawn, SystemError, waitPid } from "../../io/libc.ts";
 import { MTU_FALLBACK } from "../../core/network/mtu.ts";
+import { hasIpv6Loopback } from "../_ipv6.ts";
 
 function openFds(): number {
   return [...Deno.readDirSync("/proc/self/fd")].length;
-}
-
-function hasIpv6Loopback(): boolean {
-  try {
-    Deno.listenDatagram({ transport: "udp", hostname: "::1", port: 0 }).close();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 Deno.test("a datagram each way with Deno's UDP, addresses spelled alike", async () => {

@@ -9,6 +9,7 @@ import { type StartedServer, startServer } from "../e2e/_programs.ts";
 import { moshMissing } from "../_debian_mosh.ts";
 import { udpSocketsOf } from "./_proc.ts";
 import { firstDatagram, listen, sleep, udpSocket } from "./_client.ts";
+import { hasIpv6Loopback } from "../_ipv6.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
@@ -70,15 +71,6 @@ async function checkBinding(which: "ours" | "debian", address: string): Promise<
     );
   } finally {
     server.stop();
-  }
-}
-
-function hasIpv6Loopback(): boolean {
-  try {
-    Deno.listenDatagram({ transport: "udp", hostname: "::1", port: 0 }).close();
-    return true;
-  } catch {
-    return false;
   }
 }
 
