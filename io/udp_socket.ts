@@ -150,6 +150,7 @@ export function bindUdp(hostname: string, port: number): { fd: number; port: num
     closeFd(fd);
     throw new SystemError("bind", cause);
   }
+  if (port !== 0) return { fd, port };
   try {
     return { fd, port: boundPort(fd) };
   } catch (e) {
@@ -221,16 +222,12 @@ class UdpSocket implements DatagramSocket {
       }
       this.#lastTo = { address: to, addr };
     }
-    const bytes = data.buffer instanceof ArrayBuffer && data.byteOffset === 0 &&
-        data.byteLength === data.buffer.byteLength
-      ? data as Uint8Array<ArrayBuffer>
-      : data.slice();
     const n = Number(
-      libc().sendto(this.fd, bytes, BigInt(bytes.length), MSG_NOSIGNAL, addr, addr.length),
+      libc().sendto(this.fd, data, BigInt(data.length), MSG_NOSIGNAL, addr, addr.length),
     );
-    if (n !== bytes.length) {
+    if (n !== data.length) {
       const why = new SystemError("sendto", errno()).text; // only for the message
-      return Promise.reject(new UdpSendError(why, bytes.length > MTU_FALLBACK));
+      return Promise.reject(new UdpSendError(why, data.length > MTU_FALLBACK));
     }
     return Promise.resolve();
   }

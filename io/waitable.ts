@@ -30,23 +30,20 @@ const POLL_RETRY_MS = 10;
 
 /**
  * An fd and the eventfd that cancels its waits. Waiting is a poll on a worker thread; close()
- * wakes every pending poll and closes both fds once the last one has returned.
+ * wakes every pending poll and closes both fds once the last one has returned. The eventfd is
+ * made at the first wait: an fd that is never waited for (mosh-server's first process binds
+ * the session's socket only to hand it on) costs no more than itself.
  */
 export class Waitable {
   readonly fd: number;
-  readonly #wake: number;
+  #wake: number | undefined;
   #closed = false;
   #polling = 0;
   #released = false;
 
+  /** Takes ownership of `fd`. */
   constructor(fd: number) {
     this.fd = fd;
-    try {
-      this.#wake = eventfd();
-    } catch (e) {
-      closeFd(fd);
-      throw e;
-    }
   }
 
   get closed(): boolean {
@@ -59,6 +56,7 @@ export class Waitable {
    */
   async wait(events: number, timeoutMs: number): Promise<number> {
     if (this.#closed) return 0;
+    this.#wake ??= eventfd();
     const buf = fixedBytes(16); // two struct pollfd { int fd; short events, revents; }
     const view = new DataView(buf.buffer);
     view.setInt32(0, this.fd, true);
@@ -91,13 +89,13 @@ export class Waitable {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#polling === 0) this.#release();
-    else signalEventfd(this.#wake);
+    else signalEventfd(this.#wake!); // a poll is pending, so it was made
   }
 
   #release(): void {
     if (this.#released) return;
     this.#released = true;
     closeFd(this.fd);
-    closeFd(this.#wake);
+    if (this.#wake !== undefined) closeFd(this.#wake);
   }
 }

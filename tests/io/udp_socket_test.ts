@@ -36,6 +36,9 @@ Deno.test("a datagram each way with Deno's UDP, addresses spelled alike", async 
     const back = await theirs.receive();
     assert.equal(new TextDecoder().decode(back.data), "to deno");
     assert.equal(back.from, `127.0.0.1:${ours.port}`);
+    // A view into a larger buffer sends just its own bytes.
+    await ours.send(new TextEncoder().encode("[part]").subarray(1, 5), got.from);
+    assert.equal(new TextDecoder().decode((await theirs.receive()).data), "part");
   } finally {
     ours.close();
     theirs.close();
@@ -211,5 +214,21 @@ Deno.test("property: random datagrams of every size arrive whole, in order, from
   } finally {
     ours.close();
     theirs.close();
+  }
+});
+
+Deno.test("a socket bound to a given port says that port, and is bound to it", async () => {
+  const probe = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const free = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  const socket = ffiUdpNetwork.bind("127.0.0.1", free);
+  const peer = udpNetwork.bind("127.0.0.1", 0);
+  try {
+    assert.equal(socket.port, free);
+    await peer.send(new Uint8Array([7]), `127.0.0.1:${free}`);
+    assert.deepEqual([...(await socket.receive()).data], [7]);
+  } finally {
+    socket.close();
+    peer.close();
   }
 });
