@@ -7,7 +7,9 @@
  * It is `deno bundle` (esbuild inside Deno), with one correction to the import map:
  * `@xterm/headless` 6.0.0's package.json names a `module` file (lib/xterm.mjs) that the package
  * does not ship, and esbuild, which prefers `module` to `main`, fails on it; so the bundle maps
- * the package to its `main` file. Deno downloads esbuild itself from the npm registry the first
+ * the package's bare name to its `main` file. (Our code loads the package's ES module file by its
+ * path, core/terminal/xterm_internals.ts, and names the package itself only for its typings;
+ * the mapping keeps a bare import working.) Deno downloads esbuild itself from the npm registry the first
  * time it bundles (into DENO_DIR/dl), as it does the npm packages; after that bundling works
  * offline.
  *
@@ -17,7 +19,7 @@
 /** The project's root, where deno.json is. */
 const ROOT = new URL("..", import.meta.url).pathname;
 
-/** The one file of `@xterm/headless` the bundle takes (its package.json's `main`). */
+/** The file of `@xterm/headless` its bare name stands for in the bundle (package.json's `main`). */
 export const XTERM_MAIN = "lib-headless/xterm-headless.js";
 
 /**

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import xterm from "@xterm/headless";
+import { xterm } from "../../../core/terminal/xterm_internals.ts";
 import { session } from "./_streams.ts";
 import {
   CM_MASK,
