@@ -9,9 +9,9 @@
  * does not ship, and esbuild, which prefers `module` to `main`, fails on it; so the bundle maps
  * the package's bare name to its `main` file. (Our code loads the package's ES module file by its
  * path, core/terminal/xterm_internals.ts, and names the package itself only for its typings;
- * the mapping keeps a bare import working.) Deno downloads esbuild itself from the npm registry the first
- * time it bundles (into DENO_DIR/dl), as it does the npm packages; after that bundling works
- * offline.
+ * the mapping keeps a bare import working.) Deno downloads esbuild itself from the npm registry
+ * the first time it bundles (into DENO_DIR/dl), as it does the npm packages; after that bundling
+ * works offline.
  *
  * @module
  */

@@ -4,9 +4,9 @@
  *
  * xterm.js asks at load whether it runs in Node (`typeof process` and `"title" in process`),
  * and otherwise reaches for a browser's `window`, which Deno does not have. In Deno, the first
- * touch of the global `process` builds Node's process object, and that alone costs each of our
- * programs about 3.5 MB of resident memory for the whole session, though nothing of ours needs
- * it on the usual path (the fallback AES and zlib reach it only when called). So while xterm.js
+ * touch of the global `process` builds Node's process object, which stays for the life of the
+ * process (3.5 MB of resident memory in a bare Deno), though nothing of ours needs it on the
+ * usual path (the fallback AES and zlib reach it only when called). So while xterm.js
  * loads, `process` is a plain object that answers the question the way Deno's would ("Node",
  * so xterm.js behaves exactly as it did), and Deno's own lazy `process` comes back untouched.
  *
