@@ -7,9 +7,10 @@
  * measured in the same run (bench/_floor.ts): the part of our figures that is Deno's, not ours.
  *
  *   deno task bench:compare [--quick] [--no-scrollback]
- *     [--only=echo,bulk,startup,rebind,idle,scrollback,micro]
+ *     [--only=echo,bulk,startup,rebind,idle,scrollback,micro,settled]
  *
  * `--quick` takes fewer samples (for a smoke run); the README's table comes from a full run.
+ * `settled` runs only when named: it takes half an hour (see {@link settled}).
  * `--no-scrollback` runs ours with native scrollback off at both ends (mosh's behaviour) in
  * every scenario but `scrollback`, which sets the two side by side anyway.
  */
@@ -28,10 +29,14 @@ const quick = Deno.args.includes("--quick");
 const noScrollback = Deno.args.includes("--no-scrollback");
 /**
  * `--only=NAME[,NAME]` runs only those scenarios: echo, bulk, startup, rebind, idle,
- * scrollback (bench/scrollback_compare.ts), micro.
+ * scrollback (bench/scrollback_compare.ts), micro, and settled, which no run makes unasked.
  */
 const only = Deno.args.find((a) => a.startsWith("--only="))?.slice(7).split(",");
 const wanted = (name: string) => !only || only.includes(name);
+/** Minutes an idle session runs before {@link settled} reads it. */
+const SETTLED_MINUTES = quick ? 5 : 30;
+/** How long {@link settled} reads CPU for, ms. */
+const SETTLED_SPAN_MS = 120_000;
 const KINDS: Kind[] = ["debian", "ours"];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Whether the screen's text passes `test`. */
@@ -179,6 +184,44 @@ async function idle(kind: Kind): Promise<void> {
 }
 
 /**
+ * Idle CPU and memory of a session that has been idle for {@link SETTLED_MINUTES}, mosh's and
+ * ours side by side over the same two minutes. The `idle` rows are a session's first minute;
+ * V8 optimizes our heartbeat's code as it runs, so ours keeps getting cheaper for about half an
+ * hour (mosh's does not change), and a session's life is mostly this state.
+ */
+async function settled(): Promise<void> {
+  const sessions = await Promise.all(KINDS.map((kind) => session(kind)));
+  try {
+    await Promise.all(sessions.map((s) => s.waitFor(prompt, 20_000, "the prompt")));
+    await sleep(SETTLED_MINUTES * 60_000);
+    const cpu0 = sessions.map((
+      s,
+    ) => [threadCpuSeconds(s.server!.pid), threadCpuSeconds(s.pty.pid)]);
+    await sleep(SETTLED_SPAN_MS);
+    const per = 60_000 / SETTLED_SPAN_MS;
+    KINDS.forEach((kind, i) => {
+      const s = sessions[i], after = `after ${SETTLED_MINUTES} min`;
+      record(
+        `idle CPU ${after}, server`,
+        "ms/min",
+        kind,
+        (threadCpuSeconds(s.server!.pid) - cpu0[i][0]) * per * 1000,
+      );
+      record(
+        `idle CPU ${after}, client`,
+        "ms/min",
+        kind,
+        (threadCpuSeconds(s.pty.pid) - cpu0[i][1]) * per * 1000,
+      );
+      record(`idle RSS ${after}, server`, "MB", kind, rssMb(s.server!.pid), "rss");
+      record(`idle RSS ${after}, client`, "MB", kind, rssMb(s.pty.pid), "rss");
+    });
+  } finally {
+    await Promise.all(sessions.map((s) => s.close()));
+  }
+}
+
+/**
  * Server launches a round for the start-up row, besides its session's: one launch a round left
  * the row's median to three samples, which moved it by 20% run to run.
  */
@@ -252,6 +295,10 @@ for (let round = 0; round < rounds; round++) {
     if (wanted("rebind")) await rebind(kind);
     if (wanted("idle")) await idle(kind);
   }
+}
+if (only?.includes("settled")) {
+  if (!floors.rss.length) await floor();
+  await settled();
 }
 removeFloorScripts();
 
