@@ -190,29 +190,23 @@ async function idle(kind: Kind): Promise<void> {
  * hour (mosh's does not change), and a session's life is mostly this state.
  */
 async function settled(): Promise<void> {
-  const sessions = await Promise.all(KINDS.map((kind) => session(kind)));
+  const sessions: ScreenSession[] = [];
+  /** Server and client CPU seconds of a session so far. */
+  function cpuOf(s: ScreenSession): number[] {
+    return [threadCpuSeconds(s.server!.pid), threadCpuSeconds(s.pty.pid)];
+  }
   try {
+    for (const kind of KINDS) sessions.push(await session(kind));
     await Promise.all(sessions.map((s) => s.waitFor(prompt, 20_000, "the prompt")));
     await sleep(SETTLED_MINUTES * 60_000);
-    const cpu0 = sessions.map((
-      s,
-    ) => [threadCpuSeconds(s.server!.pid), threadCpuSeconds(s.pty.pid)]);
+    const before = sessions.map(cpuOf);
     await sleep(SETTLED_SPAN_MS);
-    const per = 60_000 / SETTLED_SPAN_MS;
+    const msPerMinute = (60_000 / SETTLED_SPAN_MS) * 1000; // CPU seconds over the span → ms/min
     KINDS.forEach((kind, i) => {
       const s = sessions[i], after = `after ${SETTLED_MINUTES} min`;
-      record(
-        `idle CPU ${after}, server`,
-        "ms/min",
-        kind,
-        (threadCpuSeconds(s.server!.pid) - cpu0[i][0]) * per * 1000,
-      );
-      record(
-        `idle CPU ${after}, client`,
-        "ms/min",
-        kind,
-        (threadCpuSeconds(s.pty.pid) - cpu0[i][1]) * per * 1000,
-      );
+      const [server, client] = cpuOf(s).map((now, k) => (now - before[i][k]) * msPerMinute);
+      record(`idle CPU ${after}, server`, "ms/min", kind, server);
+      record(`idle CPU ${after}, client`, "ms/min", kind, client);
       record(`idle RSS ${after}, server`, "MB", kind, rssMb(s.server!.pid), "rss");
       record(`idle RSS ${after}, client`, "MB", kind, rssMb(s.pty.pid), "rss");
     });
