@@ -42,7 +42,8 @@ export function peakRssMb(pid: number): number {
  * CPU seconds a process's live threads have run, from the scheduler's nanosecond counters
  * (`/proc/<pid>/task/<tid>/schedstat`); `/proc/<pid>/stat` counts in 10 ms ticks, too coarse
  * for an idle process that runs a few milliseconds a minute. This does not count threads that
- * have already exited, so it is for spans over which a process's threads stay (idle ones).
+ * have already exited, so it is for spans over which a process's threads stay (a flood);
+ * {@link cpuSecondsOver} is for the others.
  */
 export function threadCpuSeconds(pid: number): number {
   try {
@@ -60,6 +61,49 @@ export function threadCpuSeconds(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/** How often {@link cpuSecondsOver} reads the threads' counters, ms. */
+const CPU_SAMPLE_MS = 500;
+
+/** Each live thread's scheduler nanoseconds so far, by thread id. */
+function threadNanoseconds(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+      try {
+        const text = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/schedstat`);
+        out.set(task.name, Number(text.split(" ")[0]));
+      } catch {
+        // the thread exited between the listing and the read
+      }
+    }
+  } catch {
+    // the process has gone
+  }
+  return out;
+}
+
+/**
+ * CPU seconds each of `pids` runs over the next `spanMs`, for processes whose threads come and
+ * go (a runtime's pool threads exit after idling for a while, taking their counters with
+ * them, which would make {@link threadCpuSeconds}'s difference too small, even negative). The
+ * threads' counters are read every {@link CPU_SAMPLE_MS} and each thread's growth summed; a
+ * thread born in the span counts whole, one that exits loses at most its last interval.
+ */
+export async function cpuSecondsOver(pids: number[], spanMs: number): Promise<number[]> {
+  let last = pids.map(threadNanoseconds);
+  const totals = pids.map(() => 0);
+  const end = performance.now() + spanMs;
+  for (let left = spanMs; left > 0; left = end - performance.now()) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(CPU_SAMPLE_MS, left)));
+    const now = pids.map(threadNanoseconds);
+    now.forEach((threads, i) => {
+      for (const [tid, ns] of threads) totals[i] += ns - (last[i].get(tid) ?? 0);
+    });
+    last = now;
+  }
+  return totals.map((ns) => ns / 1e9);
 }
 
 /** A process's resident memory now, MB. */

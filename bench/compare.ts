@@ -21,7 +21,14 @@ import {
 } from "../tests/e2e/_screen_session.ts";
 import { waitGone } from "../tests/e2e/_programs.ts";
 import type { Framebuffer } from "../core/terminal/framebuffer.ts";
-import { median, peakRssMb, privateMb, rssMb, threadCpuSeconds } from "./_measure.ts";
+import {
+  cpuSecondsOver,
+  median,
+  peakRssMb,
+  privateMb,
+  rssMb,
+  threadCpuSeconds,
+} from "./_measure.ts";
 import { floorIdle, floorStartMs, removeFloorScripts } from "./_floor.ts";
 import { SCROLLBACK_OFF, scrollbackTable } from "./scrollback_compare.ts";
 
@@ -153,11 +160,10 @@ async function idle(kind: Kind): Promise<void> {
     await sleep(SETTLE_MS);
     const span = quick ? 15_000 : 30_000;
     const st0 = structuredClone(s.proxy!.stats);
-    const server0 = threadCpuSeconds(s.server!.pid), client0 = threadCpuSeconds(s.pty.pid);
-    await sleep(span);
+    const [serverCpu, clientCpu] = await cpuSecondsOver([s.server!.pid, s.pty.pid], span);
     const per = 60_000 / span;
-    const server = (threadCpuSeconds(s.server!.pid) - server0) * per;
-    const client = (threadCpuSeconds(s.pty.pid) - client0) * per;
+    const server = serverCpu * per;
+    const client = clientCpu * per;
     const st = s.proxy!.stats;
     record(
       "idle datagrams/min each way",
@@ -191,20 +197,16 @@ async function idle(kind: Kind): Promise<void> {
  */
 async function settled(): Promise<void> {
   const sessions: ScreenSession[] = [];
-  /** Server and client CPU seconds of a session so far. */
-  function cpuOf(s: ScreenSession): number[] {
-    return [threadCpuSeconds(s.server!.pid), threadCpuSeconds(s.pty.pid)];
-  }
   try {
     for (const kind of KINDS) sessions.push(await session(kind));
     await Promise.all(sessions.map((s) => s.waitFor(prompt, 20_000, "the prompt")));
     await sleep(SETTLED_MINUTES * 60_000);
-    const before = sessions.map(cpuOf);
-    await sleep(SETTLED_SPAN_MS);
+    const pids = sessions.flatMap((s) => [s.server!.pid, s.pty.pid]);
+    const cpu = await cpuSecondsOver(pids, SETTLED_SPAN_MS);
     const msPerMinute = (60_000 / SETTLED_SPAN_MS) * 1000; // CPU seconds over the span → ms/min
     KINDS.forEach((kind, i) => {
       const s = sessions[i], after = `after ${SETTLED_MINUTES} min`;
-      const [server, client] = cpuOf(s).map((now, k) => (now - before[i][k]) * msPerMinute);
+      const [server, client] = [cpu[2 * i], cpu[2 * i + 1]].map((c) => c * msPerMinute);
       record(`idle CPU ${after}, server`, "ms/min", kind, server);
       record(`idle CPU ${after}, client`, "ms/min", kind, client);
       record(`idle RSS ${after}, server`, "MB", kind, rssMb(s.server!.pid), "rss");

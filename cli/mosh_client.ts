@@ -17,7 +17,12 @@ import { type ClientSettings, type ClientTty, MoshClient } from "../client/clien
 import { Feature } from "../core/statesync/extensions.ts";
 import { loadTermCaps } from "../client/terminfo.ts";
 import { isUtf8Locale, localeCharset, localeVariable } from "../io/daemon.ts";
-import { wipeEnvironmentValue } from "../io/libc.ts";
+import { POLLIN, wipeEnvironmentValue } from "../io/libc.ts";
+import { MainWait, waitFds } from "../io/main_wait.ts";
+import { ffiUdpNetwork } from "../io/udp_socket.ts";
+
+/** Standard input's fd. */
+const STDIN_FD = 0;
 import { disableCoreDumps } from "../io/core_dumps.ts";
 import { clientPolicy, installUnexpectedErrorHandlers, logNote } from "./unexpected.ts";
 
@@ -56,7 +61,10 @@ export function stdioTty(): ClientTty {
     },
     async read() {
       try {
-        const n = await Deno.stdin.read(buffer);
+        // Waited for with poll, then read at once: a client waiting in its own poll
+        // (io/main_wait.ts) sees the key the moment it comes, without an event-loop turn.
+        await waitFds([{ fd: STDIN_FD, events: POLLIN }]);
+        const n = Deno.stdin.readSync(buffer);
         return n === null ? null : buffer.slice(0, n);
       } catch {
         lost = true;
@@ -147,6 +155,10 @@ export async function moshClientMain(args: string[]): Promise<number> {
   };
   let client: MoshClient | undefined;
   let logged: string | null | undefined;
+  // The client waits in a poll of its own on the main thread (io/main_wait.ts): an idle
+  // session then costs a fraction of what the event loop's wakes do. Everything it waits for
+  // is started after this.
+  const wait = new MainWait();
   // An error that escapes everything ends the session with the terminal restored, and is
   // logged (cli/unexpected.ts).
   installUnexpectedErrorHandlers(
@@ -154,6 +166,7 @@ export async function moshClientMain(args: string[]): Promise<number> {
     clientPolicy(() => client, (path) => (logged = path)),
   );
   try {
+    wait.start();
     client = new MoshClient({
       ip: options.ip,
       port: options.port,
@@ -161,8 +174,11 @@ export async function moshClientMain(args: string[]): Promise<number> {
       caps,
       settings,
       tty: stdioTty(),
+      clock: wait.clock,
+      network: ffiUdpNetwork,
     });
   } catch (e) {
+    wait.stop();
     writeAll(Deno.stderr, `Error: ${e instanceof Error ? e.message : e}\n`);
     writeAll(Deno.stdout, "[mosh is exiting.]\n");
     return 1;
@@ -170,6 +186,7 @@ export async function moshClientMain(args: string[]): Promise<number> {
     options.key.wipe(); // the transport's cipher holds its own schedule now
   }
   const exit = await client.exited;
+  wait.stop();
   client.session.transport.destroy();
   if (exit.message) tryWrite(Deno.stderr, exit.message);
   if (logged !== undefined) tryWrite(Deno.stderr, logNote("mosh-client", logged));

@@ -13,7 +13,7 @@ import type { ServerOptions } from "./server_options.ts";
 import { writeAll } from "./output.ts";
 import { concatBytes } from "../core/bytes.ts";
 import { close, dup2, O_RDWR, open } from "../io/libc.ts";
-import { adoptUdpSocket } from "../io/udp_socket.ts";
+import { adoptUdpSocket, ffiUdpNetwork } from "../io/udp_socket.ts";
 import { DAEMON_SOCKET_FD } from "./daemon_launch.ts";
 import { daemonPolicy, type FaultTarget, installUnexpectedErrorHandlers } from "./unexpected.ts";
 import { disableCoreDumps, setChildCoreLimit } from "../io/core_dumps.ts";
@@ -110,8 +110,21 @@ async function runDaemon(serving: (server: FaultTarget) => void): Promise<number
   // Each session is asked on its socket; nobody waits for that but the new session's screen.
   const detached = await detachedSessionsNotice(Deno.pid);
   const preamble = (detached ? `${detached}\r\n` : "") + config.preamble;
-  const { MoshServer } = await import("../server/server.ts");
+  const [{ MoshServer }, { MainWait }, { startControl }, { openSessionDir }] = await Promise.all([
+    import("../server/server.ts"),
+    import("../io/main_wait.ts"),
+    import("../server/control.ts"),
+    import("../io/session_dir.ts"),
+  ]);
+  // From here the daemon waits in a poll of its own on the main thread (io/main_wait.ts): an
+  // idle session then costs a fraction of what the event loop's wakes do. Everything it waits
+  // for is started after this (what the runtime finishes by itself, as an import, would wait
+  // for the loop's idle turns).
+  const wait = new MainWait();
+  wait.start();
   const server = new MoshServer({
+    clock: wait.clock,
+    network: ffiUdpNetwork, // a reattaching client's socket is waited on here too
     key,
     socket,
     family: settings.family,
@@ -136,8 +149,6 @@ async function runDaemon(serving: (server: FaultTarget) => void): Promise<number
 
   // Reattach (`mosh-server attach`): the session answers on its socket in the user's directory.
   // Without one (no writable directory, a bad mode), the session runs on, unattachable.
-  const { startControl } = await import("../server/control.ts");
-  const { openSessionDir } = await import("../io/session_dir.ts");
   let control: { close(): Promise<void> } | undefined;
   try {
     control = startControl(
@@ -153,6 +164,7 @@ async function runDaemon(serving: (server: FaultTarget) => void): Promise<number
   }
   const code = await server.done;
   await control?.close();
+  wait.stop();
   server.session.transport.destroy();
   console.log("\n[mosh-server is exiting.]");
   return code;

@@ -22,6 +22,8 @@ import {
 import { type Clock, systemClock } from "../io/clock.ts";
 import { type DatagramNetwork, type DatagramSocket, udpNetwork } from "../io/datagram.ts";
 import { kill } from "../io/libc.ts";
+import { letRuntimeRun } from "../io/main_wait.ts";
+import { UdpSendError } from "../io/udp_socket.ts";
 import { IdleCollector } from "../io/idle_gc.ts";
 import { SessionLoop } from "../io/session_loop.ts";
 import { logUnexpected } from "../io/crash_log.ts";
@@ -150,8 +152,10 @@ export class MoshClient {
       case "raw":
         return this.#tty((t) => t.setRaw(a.on));
       case "suspend":
-        // We run again after SIGCONT, whose listener resumes the session.
-        return kill(0, "SIGSTOP");
+        // We run again after SIGCONT, whose listener resumes the session: from the event loop,
+        // which a program waiting in its own poll (io/main_wait.ts) must let run.
+        kill(0, "SIGSTOP");
+        return letRuntimeRun();
       case "log":
         return;
       case "exit":
@@ -193,7 +197,8 @@ export class MoshClient {
   #sendFailed(e: unknown): void {
     this.#sendFailing = true;
     const message = e instanceof Error ? e.message : String(e);
-    const tooLong = /too long|EMSGSIZE/i.test(message);
+    // Deno's sockets name the error; ours over libc say by the datagram's size (io/udp_socket.ts).
+    const tooLong = e instanceof UdpSendError ? e.tooLong : /too long|EMSGSIZE/i.test(message);
     this.#dispatch((now) =>
       this.session.sendResult(now, { message: `sendto: ${message}`, tooLong })
     );
@@ -242,6 +247,10 @@ export class MoshClient {
     on("SIGWINCH", () => {
       const { columns, rows } = this.#config.tty.size();
       this.#dispatch((now) => this.session.resize(now, columns, rows));
+      // A window being dragged sends a stream of these; one that lands while this runs would
+      // wait for the next event-loop turn in a client waiting in its own poll
+      // (io/main_wait.ts). Let the event loop look once more.
+      letRuntimeRun();
     });
     on("SIGCONT", () => this.#dispatch((now) => this.session.resume(now)));
     for (const s of ["SIGTERM", "SIGINT", "SIGHUP", "SIGPIPE"] as const) {

@@ -6,8 +6,6 @@
  * @module
  */
 
-import { setImmediate } from "node:timers";
-
 /** What a shell needs of time. */
 export interface Clock {
   /** Milliseconds of a monotonic clock, whole. */
@@ -103,7 +101,10 @@ export class VirtualClock implements Clock {
   }
 }
 
-/** One turn of the real event loop: pending promise work and I/O callbacks run. */
+/**
+ * One turn of the real event loop: pending promise work and I/O callbacks run. (Deno's global
+ * setImmediate: node:timers loads at its first call, not with this module.)
+ */
 function turn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }

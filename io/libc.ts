@@ -674,7 +674,7 @@ export function writeSome(fd: number, bytes: Uint8Array): number {
   }
 }
 
-/** A close-on-exec, non-blocking eventfd, for waking a pending {@link pollFds}. */
+/** A close-on-exec, non-blocking eventfd, for waking a pending poll (io/main_wait.ts). */
 export function eventfd(): number {
   return check(libc().eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), "eventfd");
 }
@@ -687,21 +687,6 @@ export function signalEventfd(fd: number): void {
 }
 
 /**
- * Waits, on a worker thread and without a timeout, until one of `fds` has one of its events
- * (or an error or hangup). Resolves without saying which or why (it may also be a signal):
- * callers try their non-blocking operation again. The fds must stay open until it resolves.
- */
-export async function pollFds(fds: { fd: number; events: number }[]): Promise<void> {
-  const buf = fixedBytes(8 * fds.length); // struct pollfd { int fd; short events, revents; }
-  const view = new DataView(buf.buffer);
-  fds.forEach(({ fd, events }, i) => {
-    view.setInt32(8 * i, fd, true);
-    view.setInt16(8 * i + 4, events, true);
-  });
-  await pollOnWorker(buf, fds.length, -1);
-}
-
-/**
  * poll(2) of the `count` struct pollfd in `fds` (a {@link fixedBytes} buffer, which must stay
  * untouched until this resolves) on a worker thread, for at most `timeoutMs` (-1: no limit).
  * @returns poll's result: how many have events, 0 on timeout, -1 on failure (interrupted, most
@@ -709,4 +694,12 @@ export async function pollFds(fds: { fd: number; events: number }[]): Promise<vo
  */
 export function pollOnWorker(fds: Uint8Array, count: number, timeoutMs: number): Promise<number> {
   return libc().poll(fds, BigInt(count), timeoutMs);
+}
+
+/**
+ * poll(2) of the `count` struct pollfd in `fds` on this thread, blocking it for at most
+ * `timeoutMs` (io/main_wait.ts). @returns poll's result; -1 on failure (a signal, most likely)
+ */
+export function pollBlocking(fds: Uint8Array, count: number, timeoutMs: number): number {
+  return libc().poll_now(fds, BigInt(count), timeoutMs);
 }

@@ -14,8 +14,9 @@
  * {@link Pty.read} reports it as null after everything the child wrote has been read.
  *
  * I/O never blocks the event loop. The master is O_NONBLOCK and read and written
- * synchronously; only waiting is moved off the JavaScript thread: a `poll` on a worker thread
- * for the master and an eventfd. A blocking `read` on a worker could not be cancelled: it
+ * synchronously; only waiting is moved off the JavaScript thread: a `poll` for the master and
+ * an eventfd, on a worker thread or in the program's own poll loop when one runs
+ * (`io/main_wait.ts`). A blocking `read` on a worker could not be cancelled: it
  * would keep the master open after {@link Pty.close} (so the shell would never get its
  * hangup) and keep the process alive. Signalling the eventfd ends every pending poll at once.
  *
@@ -34,7 +35,7 @@
  * @module
  */
 
-import { setImmediate } from "node:timers";
+import { nextTurn, waitFds } from "./main_wait.ts";
 import { withChildCoreLimit } from "./core_dumps.ts";
 import {
   close,
@@ -47,7 +48,6 @@ import {
   O_NONBLOCK,
   O_RDWR,
   openPtyMaster,
-  pollFds,
   POLLIN,
   POLLOUT,
   readSome,
@@ -188,7 +188,7 @@ export class Pty {
         // poll() on a worker thread costs a thread round trip per 4 KiB read (the pty's most).
         // Look again from the event loop a few times first; then wait properly.
         if (this.#misses++ < QUICK_RETRIES) {
-          await new Promise((resolve) => setImmediate(resolve));
+          await nextTurn();
           continue;
         }
         this.#misses = 0;
@@ -290,7 +290,7 @@ export class Pty {
   async #poll(events: number): Promise<void> {
     this.#polling++;
     try {
-      await pollFds([{ fd: this.#master, events }, { fd: this.#wake, events: POLLIN }]);
+      await waitFds([{ fd: this.#master, events }, { fd: this.#wake, events: POLLIN }]);
     } finally {
       this.#polling--;
       if (this.#closed && this.#polling === 0) this.#release();

@@ -1,6 +1,7 @@
 /**
- * Waiting for a non-blocking fd without blocking the JavaScript thread: a `poll` on a worker
- * thread (a non-blocking FFI call) on the fd and an eventfd. The fd itself is read and written
+ * Waiting for a non-blocking fd without blocking the JavaScript thread: a `poll` on the fd and
+ * an eventfd, on a worker thread (a non-blocking FFI call), or in the program's own poll loop
+ * when one runs (`io/main_wait.ts` `waitPoll`). The fd itself is read and written
  * synchronously by its owner once poll says it is ready (`io/unix_socket.ts`,
  * `io/udp_socket.ts`).
  *
@@ -8,22 +9,15 @@
  * both fds only when no poll is using them: a poll holding a closed fd number could wake for
  * another file that reused it.
  *
- * errno decides nothing here: a failed poll's errno is the worker thread's, out of reach.
+ * errno decides nothing here: a failed poll's errno may be another call's, or a worker thread's.
  *
  * Requires `--allow-ffi`.
  *
  * @module
  */
 
-import {
-  close as closeFd,
-  eventfd,
-  fixedBytes,
-  POLLIN,
-  pollNow,
-  pollOnWorker,
-  signalEventfd,
-} from "./libc.ts";
+import { close as closeFd, eventfd, fixedBytes, POLLIN, pollNow, signalEventfd } from "./libc.ts";
+import { waitPoll } from "./main_wait.ts";
 
 /** How long to wait before retrying a poll that failed (interrupted, most likely). */
 const POLL_RETRY_MS = 10;
@@ -66,7 +60,7 @@ export class Waitable {
     this.#polling++;
     let result: number;
     try {
-      result = await pollOnWorker(buf, 2, Math.max(-1, Math.min(timeoutMs, 0x7fffffff)));
+      result = await waitPoll(buf, 2, Math.max(-1, Math.min(timeoutMs, 0x7fffffff)));
     } finally {
       this.#polling--;
       if (this.#closed && this.#polling === 0) this.#release();

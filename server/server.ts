@@ -30,7 +30,7 @@ import { writePrivateFile } from "../io/private_file.ts";
 import { SessionUtmp } from "../io/utmp.ts";
 import { nativePlatform } from "../io/platform.ts";
 import type { Platform } from "../core/platform.ts";
-import { setImmediate } from "node:timers";
+import { nextTurn } from "../io/main_wait.ts";
 
 /** A flood of output yields to the event loop this often, ms. */
 const YIELD_EVERY_MS = 5;
@@ -322,7 +322,7 @@ export class MoshServer {
       // (the user's keys, acks) and the timers in every few milliseconds.
       const now = this.#clock.now();
       if (now - yielded >= YIELD_EVERY_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
+        await nextTurn();
         yielded = this.#clock.now();
       }
     }

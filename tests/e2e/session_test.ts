@@ -51,6 +51,37 @@ Deno.test({
 });
 
 Deno.test({
+  name: "a window dragged through many sizes ends at the last one, at once",
+  ...e2e,
+  async fn() {
+    // A stream of SIGWINCH: the client waits in its own poll (io/main_wait.ts), and a signal
+    // that lands while it handles the one before must not wait for the loop's idle turn (5 s).
+    const server = await startServer("ours", ["-i", "127.0.0.1", "-p", "0"], SHELL, SHELL_ENV);
+    const tmux = await clientInTmux(server);
+    try {
+      await tmux.waitFor((s) => /^\$\s*$/m.test(s), 10_000, "the prompt");
+      for (let i = 0; i < 3; i++) {
+        for (let step = 0; step < 24; step++) await tmux.resize(60 + step * 2, 15 + (step % 9));
+        const [cols, rows] = [70 + i * 7, 20 + i];
+        await tmux.resize(cols, rows);
+        await sleep(1000);
+        await tmux.type("stty size");
+        await tmux.keys("Enter");
+        const screen = await tmux.waitFor((s) => /^\d+ \d+$/m.test(s), 5000, "stty's answer");
+        const sizes = screen.match(/^\d+ \d+$/gm)!;
+        assert.equal(sizes[sizes.length - 1], `${rows} ${cols}`, `drag ${i + 1}`);
+        await tmux.type("clear");
+        await tmux.keys("Enter");
+        await tmux.waitFor((s) => !/^\d+ \d+$/m.test(s), 5000, "a clear screen");
+      }
+    } finally {
+      await tmux.close();
+      server.stop();
+    }
+  },
+});
+
+Deno.test({
   name: "the shell's exit ends both programs and restores the terminal",
   ...e2e,
   async fn() {

@@ -1,0 +1,285 @@
+/**
+ * io/main_wait.ts: the main thread's own poll loop. Real pipes and signals; each test runs one
+ * loop and stops it. Nothing here measures speed: the bounds on how soon something happens are
+ * far under the loop's idle turn (5 s), which is what would deliver it if the loop were wrong.
+ */
+
+import assert from "node:assert/strict";
+import { IDLE_TURN_MS, MainWait, nextTurn, waitFds, waitPoll } from "../../io/main_wait.ts";
+import { close, fixedBytes, pipe, POLLIN, readSome, writeSome } from "../../io/libc.ts";
+import { monotonicNow } from "../../io/clock.ts";
+
+const one = new Uint8Array([1]);
+
+/** A struct pollfd array of `fds`, all waiting for POLLIN. */
+function pollfds(...fds: number[]): Uint8Array<ArrayBuffer> {
+  const buf = fixedBytes(8 * fds.length);
+  const view = new DataView(buf.buffer);
+  fds.forEach((fd, i) => {
+    view.setInt32(8 * i, fd, true);
+    view.setInt16(8 * i + 4, POLLIN, true);
+  });
+  return buf;
+}
+
+function revents(buf: Uint8Array, i: number): number {
+  return new DataView(buf.buffer, buf.byteOffset).getUint16(8 * i + 6, true);
+}
+
+/** Runs `fn` with a started loop, then stops it and waits for it to end. */
+async function withLoop(fn: (wait: MainWait) => Promise<void>): Promise<void> {
+  const wait = new MainWait();
+  wait.start();
+  try {
+    await fn(wait);
+  } finally {
+    wait.stop();
+    await wait.ended;
+  }
+}
+
+/** A promise that rejects after `ms` of real time, for a bound in a race. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+Deno.test("a wait resolves when its fd is ready, with revents filled in, and not before", async () => {
+  const a = pipe();
+  const b = pipe();
+  try {
+    await withLoop(async (wait) => {
+      const buf = pollfds(a.read, b.read);
+      let resolved = false;
+      const waiting = waitPoll(buf, 2, -1).then((n) => (resolved = true, n));
+      // Nothing to read for a while: still waiting (timers fire meanwhile).
+      await new Promise((r) => wait.clock.setTimer(50, () => r(undefined)));
+      assert.equal(resolved, false);
+      wait.clock.setTimer(10, () => writeSome(b.write, one));
+      assert.equal(await within(waiting, 1000, "the wait"), 1);
+      assert.equal(revents(buf, 0), 0);
+      assert.equal(revents(buf, 1) & POLLIN, POLLIN);
+    });
+  } finally {
+    for (const fd of [a.read, a.write, b.read, b.write]) close(fd);
+  }
+});
+
+Deno.test("a wait with a timeout resolves 0 once it passes; timers fire in time order", async () => {
+  const p = pipe();
+  try {
+    await withLoop(async (wait) => {
+      const start = monotonicNow();
+      const fired: number[] = [];
+      for (const ms of [30, 10, 20]) wait.clock.setTimer(ms, () => fired.push(ms));
+      const cleared = wait.clock.setTimer(15, () => fired.push(15));
+      wait.clock.clearTimer(cleared);
+      assert.equal(await within(waitPoll(pollfds(p.read), 1, 60), 1000, "the timeout"), 0);
+      assert.ok(monotonicNow() - start >= 60);
+      assert.deepEqual(fired, [10, 20, 30]);
+    });
+  } finally {
+    close(p.read);
+    close(p.write);
+  }
+});
+
+Deno.test("what a ready wait resumes runs before the loop blocks again", async () => {
+  // The consumer of the first pipe, a few awaits deep, wakes a second wait by writing to its
+  // pipe. If the loop polled again before the consumer ran, the second wait would hang until
+  // the idle turn, seconds later.
+  const first = pipe();
+  const second = pipe();
+  try {
+    await withLoop(async (wait) => {
+      const consumer = (async () => {
+        await waitFds([{ fd: first.read, events: POLLIN }]);
+        for (let i = 0; i < 8; i++) await Promise.resolve();
+        writeSome(second.write, one);
+      })();
+      const woken = waitFds([{ fd: second.read, events: POLLIN }]);
+      wait.clock.setTimer(10, () => writeSome(first.write, one));
+      await within(Promise.all([consumer, woken]), 2000, "the second wait");
+    });
+  } finally {
+    for (const fd of [first.read, first.write, second.read, second.write]) close(fd);
+  }
+});
+
+Deno.test("nextTurn, in a loop with a long wait pending, comes back at once", async () => {
+  const p = pipe();
+  try {
+    await withLoop(async () => {
+      const pending = waitPoll(pollfds(p.read), 1, -1);
+      const start = monotonicNow();
+      for (let i = 0; i < 100; i++) await nextTurn();
+      assert.ok(monotonicNow() - start < IDLE_TURN_MS / 2, "100 turns took an idle turn's time");
+      writeSome(p.write, one);
+      assert.equal(await within(pending, 1000, "the wait"), 1);
+    });
+  } finally {
+    close(p.read);
+    close(p.write);
+  }
+});
+
+/** poll's system call number on this machine (x86-64: poll; arm64 has only ppoll). */
+const POLL_SYSCALL = Deno.build.arch === "x86_64" ? 7 : 73;
+
+/** Waits until `pid`'s main thread sleeps in poll(2) (the loop has nothing to do). */
+async function blockedInPoll(pid: number): Promise<void> {
+  for (let tries = 0; tries < 500; tries++) {
+    const call = Number(Deno.readTextFileSync(`/proc/${pid}/syscall`).split(" ")[0]);
+    if (call === POLL_SYSCALL) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`process ${pid} never waited in poll`);
+}
+
+Deno.test("a signal reaches Deno's listener while the loop blocks in poll", async () => {
+  // kill(2) interrupts the main thread's poll, and the loop lets the event loop run Deno's
+  // listener. Under `deno test` our JavaScript is not on the main thread, so the loop runs in
+  // a program of its own (as the daemon does). (A signal that lands while the JavaScript runs
+  // waits for the next turn instead: the module's doc says so.)
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", new URL("./_main_wait_signals.ts", import.meta.url).pathname],
+    stdout: "piped",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  const next = async (line: string) => {
+    while (!text.includes(`${line}\n`)) {
+      const { value, done } = await lines.read();
+      if (done) throw new Error(`the program ended before it said ${line}`);
+      text += value;
+    }
+    text = text.slice(text.indexOf(`${line}\n`) + line.length + 1);
+  };
+  try {
+    await within(next("ready"), 10_000, "the program's start");
+    for (let round = 1; round <= 3; round++) {
+      await blockedInPoll(child.pid);
+      child.kill("SIGUSR2");
+      await within(next("heard"), IDLE_TURN_MS / 2, `signal ${round}'s listener`);
+    }
+    assert.equal((await child.status).code, 0);
+  } finally {
+    lines.releaseLock();
+    try {
+      child.kill();
+    } catch {
+      // it has exited
+    }
+    await child.stdout.cancel().catch(() => {});
+    await child.status;
+  }
+});
+
+Deno.test("stop hands pending waits to worker threads and timers to the event loop", async () => {
+  const p = pipe();
+  try {
+    const wait = new MainWait();
+    wait.start();
+    const buf = pollfds(p.read);
+    const pending = waitPoll(buf, 1, -1);
+    const timed = waitPoll(pollfds(p.read), 1, 40);
+    const fired = new Promise<number>((resolve) => wait.clock.setTimer(30, () => resolve(1)));
+    await nextTurn();
+    wait.stop();
+    await wait.ended;
+    // The loop is gone; what was waiting still completes.
+    assert.equal(await within(timed, 1000, "the timed wait"), 0);
+    assert.equal(await within(fired, 1000, "the timer"), 1);
+    writeSome(p.write, one);
+    assert.equal(await within(pending, 1000, "the wait"), 1);
+    assert.equal(revents(buf, 0) & POLLIN, POLLIN);
+    // A timer set after the stop runs from the event loop, and can be cleared there.
+    let late = 0;
+    const cleared = wait.clock.setTimer(5, () => late++);
+    wait.clock.clearTimer(cleared);
+    await new Promise((resolve) => wait.clock.setTimer(20, () => resolve(undefined)));
+    assert.equal(late, 0);
+    // Without a loop, waits poll on a worker thread.
+    const buf2 = pollfds(p.read);
+    assert.equal(await waitPoll(buf2, 1, -1), 1);
+  } finally {
+    close(p.read);
+    close(p.write);
+  }
+});
+
+Deno.test("one loop at a time, and each runs once", async () => {
+  const wait = new MainWait();
+  wait.start();
+  try {
+    assert.throws(() => new MainWait().start(), /already running/);
+  } finally {
+    wait.stop();
+    await wait.ended;
+  }
+  assert.throws(() => wait.start(), /already run/);
+});
+
+Deno.test("an exception in a timer is reported, and the loop runs on", async () => {
+  const errors: unknown[] = [];
+  const onError = (e: ErrorEvent) => {
+    e.preventDefault();
+    errors.push(e.error);
+  };
+  globalThis.addEventListener("error", onError);
+  try {
+    await withLoop(async (wait) => {
+      wait.clock.setTimer(5, () => {
+        throw new Error("boom");
+      });
+      await new Promise((r) => wait.clock.setTimer(20, () => r(undefined)));
+    });
+  } finally {
+    globalThis.removeEventListener("error", onError);
+  }
+  assert.equal(errors.length, 1);
+  assert.match(String(errors[0]), /boom/);
+});
+
+Deno.test("property: random writes to random pipes wake exactly their waits, in any order", async () => {
+  let seed = 0x5eed;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  for (let trial = 0; trial < 20; trial++) {
+    const pipes = Array.from({ length: 1 + random(6) }, () => pipe());
+    try {
+      await withLoop(async (wait) => {
+        // Each pipe gets a reader that counts its bytes as it is woken, a few times over.
+        const writes = pipes.map(() => random(4));
+        const got = pipes.map(() => 0);
+        const readers = pipes.map(async (p, i) => {
+          const buf = new Uint8Array(16);
+          while (got[i] < writes[i]) {
+            await waitFds([{ fd: p.read, events: POLLIN }]);
+            const n = readSome(p.read, buf);
+            if (n > 0) got[i] += n;
+          }
+        });
+        let at = 0;
+        const order = pipes.flatMap((_, i) => Array(writes[i]).fill(i) as number[]);
+        while (order.length) {
+          const [i] = order.splice(random(order.length), 1);
+          at += random(3);
+          wait.clock.setTimer(at, () => writeSome(pipes[i].write, one));
+        }
+        await within(Promise.all(readers), 3000, `trial ${trial}'s reads`);
+        assert.deepEqual(got, writes);
+      });
+    } finally {
+      for (const p of pipes) {
+        close(p.read);
+        close(p.write);
+      }
+    }
+  }
+});
