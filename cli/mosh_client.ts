@@ -20,11 +20,11 @@ import { isUtf8Locale, localeCharset, localeVariable } from "../io/daemon.ts";
 import { POLLIN, wipeEnvironmentValue } from "../io/libc.ts";
 import { MainWait, waitFds } from "../io/main_wait.ts";
 import { ffiUdpNetwork } from "../io/udp_socket.ts";
+import { disableCoreDumps } from "../io/core_dumps.ts";
+import { clientPolicy, installUnexpectedErrorHandlers, logNote } from "./unexpected.ts";
 
 /** Standard input's fd. */
 const STDIN_FD = 0;
-import { disableCoreDumps } from "../io/core_dumps.ts";
-import { clientPolicy, installUnexpectedErrorHandlers, logNote } from "./unexpected.ts";
 
 /**
  * The real terminal on stdin and stdout. When the terminal goes away (its window closed, the
@@ -155,9 +155,8 @@ export async function moshClientMain(args: string[]): Promise<number> {
   };
   let client: MoshClient | undefined;
   let logged: string | null | undefined;
-  // The client waits in a poll of its own on the main thread (io/main_wait.ts): an idle
-  // session then costs a fraction of what the event loop's wakes do. Everything it waits for
-  // is started after this.
+  // Once its session runs, the client waits in a poll of its own on the main thread
+  // (io/main_wait.ts): an idle session then costs a fraction of what the event loop's wakes do.
   const wait = new MainWait();
   // An error that escapes everything ends the session with the terminal restored, and is
   // logged (cli/unexpected.ts).

@@ -193,7 +193,11 @@ export class MainWait {
     const now = monotonicNow();
     for (const w of this.#waiters.splice(0)) {
       const left = w.deadline === Infinity ? -1 : Math.max(0, Math.ceil(w.deadline - now));
-      pollOnWorker(w.fds, w.count, left).then(w.resolve);
+      try {
+        pollOnWorker(w.fds, w.count, left).then(w.resolve, () => w.resolve(-1));
+      } catch {
+        w.resolve(-1); // a buffer gone from under it: a failed poll, which callers retry
+      }
     }
     for (const resolve of this.#rounds.splice(0)) resolve();
     for (const [handle, t] of this.#timers) this.#handOver(handle, t);
@@ -210,6 +214,9 @@ export class MainWait {
 
   /** See {@link waitPoll}. */
   poll(fds: Uint8Array, count: number, timeoutMs: number): Promise<number> {
+    if (fds.byteLength < count * POLLFD_BYTES) {
+      throw new RangeError(`${count} struct pollfd need ${count * POLLFD_BYTES} bytes`);
+    }
     const deadline = timeoutMs < 0 ? Infinity : monotonicNow() + timeoutMs;
     return new Promise((resolve) => this.#waiters.push({ fds, count, deadline, resolve }));
   }
@@ -226,6 +233,18 @@ export class MainWait {
 
   async #loop(): Promise<void> {
     await eventLoopTurn(); // the caller goes on first
+    try {
+      await this.#run();
+    } catch (e) {
+      // A fault of the loop itself must not leave every wait hanging: report it (the program's
+      // handler logs it), and go on waiting the event loop's way.
+      this.stop();
+      reportError(e);
+    }
+  }
+
+  /** The loop's rounds, until {@link stop}. */
+  async #run(): Promise<void> {
     while (!this.#stopped) {
       const fired = this.#fireTimers(monotonicNow());
       const rounds = this.#rounds.splice(0);

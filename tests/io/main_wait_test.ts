@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { IDLE_TURN_MS, MainWait, nextTurn, waitFds, waitPoll } from "../../io/main_wait.ts";
 import { close, fixedBytes, pipe, POLLIN, readSome, writeSome } from "../../io/libc.ts";
 import { monotonicNow } from "../../io/clock.ts";
@@ -244,42 +245,78 @@ Deno.test("an exception in a timer is reported, and the loop runs on", async () 
   assert.match(String(errors[0]), /boom/);
 });
 
-Deno.test("property: random writes to random pipes wake exactly their waits, in any order", async () => {
-  let seed = 0x5eed;
-  const random = (n: number) => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed % n;
+Deno.test("a fault in the loop is reported, and waits go on the event loop's way", async () => {
+  const p = pipe();
+  const errors: unknown[] = [];
+  const onError = (e: ErrorEvent) => {
+    e.preventDefault();
+    errors.push(e.error);
   };
-  for (let trial = 0; trial < 20; trial++) {
-    const pipes = Array.from({ length: 1 + random(6) }, () => pipe());
-    try {
-      await withLoop(async (wait) => {
-        // Each pipe gets a reader that counts its bytes as it is woken, a few times over.
-        const writes = pipes.map(() => random(4));
-        const got = pipes.map(() => 0);
-        const readers = pipes.map(async (p, i) => {
-          const buf = new Uint8Array(16);
-          while (got[i] < writes[i]) {
-            await waitFds([{ fd: p.read, events: POLLIN }]);
-            const n = readSome(p.read, buf);
-            if (n > 0) got[i] += n;
-          }
-        });
-        let at = 0;
-        const order = pipes.flatMap((_, i) => Array(writes[i]).fill(i) as number[]);
-        while (order.length) {
-          const [i] = order.splice(random(order.length), 1);
-          at += random(3);
-          wait.clock.setTimer(at, () => writeSome(pipes[i].write, one));
-        }
-        await within(Promise.all(readers), 3000, `trial ${trial}'s reads`);
-        assert.deepEqual(got, writes);
-      });
-    } finally {
-      for (const p of pipes) {
-        close(p.read);
-        close(p.write);
-      }
-    }
+  globalThis.addEventListener("error", onError);
+  try {
+    const wait = new MainWait();
+    wait.start();
+    const good = waitPoll(pollfds(p.read), 1, -1);
+    const bad = pollfds(p.read);
+    const failed = waitPoll(bad, 1, -1);
+    bad.buffer.transfer(); // detached under the loop: its next poll throws
+    await within(wait.ended, 1000, "the loop's end");
+    assert.equal(errors.length, 1);
+    assert.equal(await failed, -1);
+    writeSome(p.write, one);
+    assert.equal(await within(good, 1000, "the good wait"), 1);
+    assert.equal(await within(waitPoll(pollfds(p.read), 1, -1), 1000, "a new wait"), 1);
+  } finally {
+    globalThis.removeEventListener("error", onError);
+    close(p.read);
+    close(p.write);
   }
+});
+
+Deno.test("a wait needs a struct pollfd for each fd it names", () => {
+  const wait = new MainWait();
+  assert.throws(() => wait.poll(new Uint8Array(8), 2, -1), RangeError);
+});
+
+Deno.test("property: writes to pipes in any order and timing wake exactly their waits", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      // Writes per pipe, then the order of all writes and the pause before each (ms).
+      fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 6 }),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 3 })), { maxLength: 24 }),
+      async (writes, schedule) => {
+        const pipes = writes.map(() => pipe());
+        try {
+          await withLoop(async (wait) => {
+            const got = pipes.map(() => 0);
+            // Each pipe has a reader that counts its bytes as it is woken, until it has all.
+            const readers = pipes.map(async (p, i) => {
+              const buf = new Uint8Array(16);
+              while (got[i] < writes[i]) {
+                await waitFds([{ fd: p.read, events: POLLIN }]);
+                const n = readSome(p.read, buf);
+                if (n > 0) got[i] += n;
+              }
+            });
+            const order = writes.flatMap((count, i) => Array<number>(count).fill(i));
+            let at = 0;
+            for (let k = 0; order.length > 0; k++) {
+              const [pick, pause] = schedule[k % Math.max(1, schedule.length)] ?? [0, 0];
+              const [i] = order.splice(pick % order.length, 1);
+              at += pause;
+              wait.clock.setTimer(at, () => writeSome(pipes[i].write, one));
+            }
+            await within(Promise.all(readers), 3000, "the reads");
+            assert.deepEqual(got, writes);
+          });
+        } finally {
+          for (const p of pipes) {
+            close(p.read);
+            close(p.write);
+          }
+        }
+      },
+    ),
+    { numRuns: 40, endOnFailure: true },
+  );
 });
