@@ -22,7 +22,6 @@ import {
 import { type Clock, systemClock } from "../io/clock.ts";
 import { type DatagramNetwork, type DatagramSocket, udpNetwork } from "../io/datagram.ts";
 import { kill } from "../io/libc.ts";
-import { letRuntimeRun } from "../io/main_wait.ts";
 import { UdpSendError } from "../io/udp_socket.ts";
 import { IdleCollector } from "../io/idle_gc.ts";
 import { SessionLoop } from "../io/session_loop.ts";
@@ -152,10 +151,11 @@ export class MoshClient {
       case "raw":
         return this.#tty((t) => t.setRaw(a.on));
       case "suspend":
-        // We run again after SIGCONT, whose listener resumes the session: from the event loop,
-        // which a program waiting in its own poll (io/main_wait.ts) must let run.
+        // This returns once we run again, after SIGCONT: resume now. (SIGCONT's listener does
+        // too, for a stop from outside; a second resume does nothing. A client waiting in its
+        // own poll, io/main_wait.ts, hears of that signal only at its next event-loop turn.)
         kill(0, "SIGSTOP");
-        return letRuntimeRun();
+        return this.#dispatch((now) => this.session.resume(now));
       case "log":
         return;
       case "exit":
@@ -247,10 +247,6 @@ export class MoshClient {
     on("SIGWINCH", () => {
       const { columns, rows } = this.#config.tty.size();
       this.#dispatch((now) => this.session.resize(now, columns, rows));
-      // A window being dragged sends a stream of these; one that lands while this runs would
-      // wait for the next event-loop turn in a client waiting in its own poll
-      // (io/main_wait.ts). Let the event loop look once more.
-      letRuntimeRun();
     });
     on("SIGCONT", () => this.#dispatch((now) => this.session.resume(now)));
     for (const s of ["SIGTERM", "SIGINT", "SIGHUP", "SIGPIPE"] as const) {

@@ -621,14 +621,30 @@ export function close(fd: number): void {
   check(libc().close(fd), "close", fd);
 }
 
+/** The bytes of one struct pollfd { int fd; short events, revents; }. */
+export const POLLFD_BYTES = 8;
+
+/** An array of struct pollfd for poll(2), one for each of `entries`, revents 0. */
+export function pollfds(entries: { fd: number; events: number }[]): Uint8Array<ArrayBuffer> {
+  const buf = fixedBytes(POLLFD_BYTES * entries.length);
+  const view = new DataView(buf.buffer);
+  entries.forEach(({ fd, events }, i) => {
+    view.setInt32(POLLFD_BYTES * i, fd, true);
+    view.setInt16(POLLFD_BYTES * i + 4, events, true);
+  });
+  return buf;
+}
+
+/** The `revents` poll(2) left in the `i`th struct pollfd of `buf`. */
+export function reventsOf(buf: Uint8Array, i: number): number {
+  return new DataView(buf.buffer, buf.byteOffset).getUint16(POLLFD_BYTES * i + 6, true);
+}
+
 /** `fd`'s poll(2) `revents` for `events` right now (timeout 0), on this thread. */
 export function pollNow(fd: number, events: number): number {
-  const buf = fixedBytes(8); // struct pollfd { int fd; short events, revents; }
-  const view = new DataView(buf.buffer);
-  view.setInt32(0, fd, true);
-  view.setInt16(4, events, true);
+  const buf = pollfds([{ fd, events }]);
   check(libc().poll_now(buf, 1n, 0), "poll", `fd ${fd}`);
-  return view.getInt16(6, true);
+  return reventsOf(buf, 0);
 }
 
 /**

@@ -19,17 +19,19 @@
  * - when poll is interrupted: a signal came, and Deno's listeners run from the event loop.
  *   kill(2) interrupts the main thread's poll, since that thread does not block signals (under
  *   `deno test` the JavaScript runs on another thread, so tests run the loop in a program of
- *   its own); the loop then lets the event loop wait a few milliseconds by itself, since the
- *   runtime takes the signal in there;
- * - when told that the runtime has work no fd shows ({@link letRuntimeRun}: after a SIGCONT);
+ *   its own). The loop lets the event loop wait a few milliseconds by itself, then gives it a
+ *   turn every {@link SIGNAL_WATCH_STEP_MS} for {@link SIGNAL_WATCH_MS}: the runtime's signal
+ *   thread may take a while to pass the signal on when the machine is busy, and signals come
+ *   in streams (a window being dragged);
  * - every {@link BUSY_TURN_MS} while there is work (a flood), as the server's output pump did;
  * - at least every {@link IDLE_TURN_MS} when idle, for anything else the runtime finishes on
  *   its own threads (a child reaped, a timer set with setTimeout, which is only late).
  *
- * The price: a signal that lands while our JavaScript runs (no poll to interrupt) waits for
- * the next turn, up to {@link IDLE_TURN_MS}. Idle, that JavaScript runs about a millisecond in
- * three seconds. The runtime's signal thread wakes the event loop through no fd we could watch
- * (its waker only writes its eventfd when the event loop is parked, which ours is not).
+ * The price: a signal that lands while our JavaScript runs (no poll to interrupt), and not
+ * in the watch after another, waits for the next turn, up to {@link IDLE_TURN_MS}. Idle,
+ * that JavaScript runs about a millisecond in three seconds. The runtime's signal thread wakes
+ * the event loop through no fd we could watch (its waker only writes its eventfd when the
+ * event loop is parked, which ours is not).
  *
  * A failed poll's errno is not read (it may not be this call's); any failure is taken as an
  * interruption, and the event loop's wait in between keeps a lasting one from spinning.
@@ -39,7 +41,7 @@
 
 import type { Clock } from "./clock.ts";
 import { monotonicNow } from "./clock.ts";
-import { fixedBytes, pollBlocking, pollOnWorker } from "./libc.ts";
+import { fixedBytes, pollBlocking, POLLFD_BYTES, pollfds, pollOnWorker } from "./libc.ts";
 
 /** While busy, the event loop gets a turn this often, ms. */
 export const BUSY_TURN_MS = 5;
@@ -47,8 +49,10 @@ export const BUSY_TURN_MS = 5;
 export const IDLE_TURN_MS = 5000;
 /** How long the event loop waits by itself after poll was interrupted, ms. */
 const SIGNAL_SETTLE_MS = 5;
-/** struct pollfd { int fd; short events, revents; } */
-const POLLFD_BYTES = 8;
+/** After an interruption, the event loop gets a turn this often... */
+export const SIGNAL_WATCH_STEP_MS = 100;
+/** ...for this long, ms. */
+export const SIGNAL_WATCH_MS = 1000;
 
 /** A registered wait: `count` struct pollfd in `fds`, until `deadline` (ms, Infinity: none). */
 interface Waiter {
@@ -105,13 +109,7 @@ export function waitPoll(fds: Uint8Array, count: number, timeoutMs: number): Pro
  * non-blocking operation again. The fds must stay open until it resolves.
  */
 export async function waitFds(fds: { fd: number; events: number }[]): Promise<void> {
-  const buf = fixedBytes(POLLFD_BYTES * fds.length);
-  const view = new DataView(buf.buffer);
-  fds.forEach(({ fd, events }, i) => {
-    view.setInt32(POLLFD_BYTES * i, fd, true);
-    view.setInt16(POLLFD_BYTES * i + 4, events, true);
-  });
-  await waitPoll(buf, fds.length, -1);
+  await waitPoll(pollfds(fds), fds.length, -1);
 }
 
 /**
@@ -121,15 +119,6 @@ export async function waitFds(fds: { fd: number; events: number }[]): Promise<vo
 export function nextTurn(): Promise<void> {
   if (running) return running.round();
   return eventLoopTurn();
-}
-
-/**
- * Says that the runtime has something for the event loop that no fd will tell of (this process
- * stopped itself and has been continued: Deno's SIGCONT listener waits): the loop lets the
- * event loop run a moment before it blocks again. Nothing when no loop runs.
- */
-export function letRuntimeRun(): void {
-  running?.settleSoon();
 }
 
 /** The main thread's own wait. {@link start} it, hand its {@link clock} out, {@link stop} it. */
@@ -144,8 +133,8 @@ export class MainWait {
   #lastWaited = 0;
   #pollBuffer = fixedBytes(POLLFD_BYTES * 4);
   #ended: Promise<void> | undefined;
-  /** The event loop is to wait a moment by itself at the next round ({@link settleSoon}). */
-  #settle = false;
+  /** Until when the event loop gets a turn every {@link SIGNAL_WATCH_STEP_MS} (a signal came). */
+  #watchUntil = 0;
 
   /** Timers that fire from this loop while it runs, and from the event loop after. */
   readonly clock: Clock = {
@@ -221,11 +210,6 @@ export class MainWait {
     return new Promise((resolve) => this.#waiters.push({ fds, count, deadline, resolve }));
   }
 
-  /** See {@link letRuntimeRun}. */
-  settleSoon(): void {
-    this.#settle = true;
-  }
-
   /** See {@link nextTurn}. */
   round(): Promise<void> {
     return new Promise((resolve) => this.#rounds.push(resolve));
@@ -251,16 +235,17 @@ export class MainWait {
       for (const resolve of rounds) resolve();
       if (fired || rounds.length > 0) await drain(); // what they started runs before the poll
       if (this.#stopped) return;
-      const busy = fired || rounds.length > 0 || this.#rounds.length > 0 || this.#settle;
+      const busy = fired || rounds.length > 0 || this.#rounds.length > 0;
       const before = monotonicNow();
       const result = this.#pollOnce(busy ? 0 : this.#timeout(before));
       const now = monotonicNow();
       if (now - before >= 1) this.#lastWaited = now;
-      if (result < 0 || this.#settle) {
-        this.#settle = false;
+      if (result < 0) {
         await new Promise((resolve) => setTimeout(resolve, SIGNAL_SETTLE_MS));
         this.#lastTurn = monotonicNow();
+        this.#watchUntil = this.#lastTurn + SIGNAL_WATCH_MS;
       } else if (
+        now < this.#watchUntil ||
         now - this.#lastTurn >= IDLE_TURN_MS ||
         now - Math.max(this.#lastTurn, this.#lastWaited) >= BUSY_TURN_MS
       ) {
@@ -274,6 +259,9 @@ export class MainWait {
 
   /** Fires the timers due by `now`, in time order; whether any fired. */
   #fireTimers(now: number): boolean {
+    let any = false;
+    for (const t of this.#timers.values()) any ||= t.at <= now && t.handedOver === undefined;
+    if (!any) return false; // most rounds: spare the allocations
     const due = [...this.#timers].filter(([, t]) => t.at <= now && t.handedOver === undefined);
     due.sort((a, b) => a[1].at - b[1].at || a[0] - b[0]);
     for (const [handle, t] of due) {
@@ -291,6 +279,7 @@ export class MainWait {
   /** How long the poll may block: until the next timer, deadline or idle turn. */
   #timeout(now: number): number {
     let until = this.#lastTurn + IDLE_TURN_MS;
+    if (now < this.#watchUntil) until = Math.min(until, now + SIGNAL_WATCH_STEP_MS);
     for (const t of this.#timers.values()) {
       if (t.at < until && t.handedOver === undefined) until = t.at;
     }

@@ -16,7 +16,15 @@
  * @module
  */
 
-import { close as closeFd, eventfd, fixedBytes, POLLIN, pollNow, signalEventfd } from "./libc.ts";
+import {
+  close as closeFd,
+  eventfd,
+  pollfds,
+  POLLIN,
+  pollNow,
+  reventsOf,
+  signalEventfd,
+} from "./libc.ts";
 import { waitPoll } from "./main_wait.ts";
 
 /** How long to wait before retrying a poll that failed (interrupted, most likely). */
@@ -51,12 +59,7 @@ export class Waitable {
   async wait(events: number, timeoutMs: number): Promise<number> {
     if (this.#closed) return 0;
     this.#wake ??= eventfd();
-    const buf = fixedBytes(16); // two struct pollfd { int fd; short events, revents; }
-    const view = new DataView(buf.buffer);
-    view.setInt32(0, this.fd, true);
-    view.setInt16(4, events, true);
-    view.setInt32(8, this.#wake, true);
-    view.setInt16(12, POLLIN, true);
+    const buf = pollfds([{ fd: this.fd, events }, { fd: this.#wake, events: POLLIN }]);
     this.#polling++;
     let result: number;
     try {
@@ -71,7 +74,7 @@ export class Waitable {
       await new Promise((resolve) => setTimeout(resolve, POLL_RETRY_MS));
       return 0;
     }
-    return this.#closed ? 0 : view.getUint16(6, true);
+    return this.#closed ? 0 : reventsOf(buf, 0);
   }
 
   /** The fd's poll bits for `events` right now, on this thread (0 once closed). */

@@ -7,24 +7,14 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { IDLE_TURN_MS, MainWait, nextTurn, waitFds, waitPoll } from "../../io/main_wait.ts";
-import { close, fixedBytes, pipe, POLLIN, readSome, writeSome } from "../../io/libc.ts";
+import { close, pipe, pollfds, POLLIN, readSome, reventsOf, writeSome } from "../../io/libc.ts";
 import { monotonicNow } from "../../io/clock.ts";
 
 const one = new Uint8Array([1]);
 
 /** A struct pollfd array of `fds`, all waiting for POLLIN. */
-function pollfds(...fds: number[]): Uint8Array<ArrayBuffer> {
-  const buf = fixedBytes(8 * fds.length);
-  const view = new DataView(buf.buffer);
-  fds.forEach((fd, i) => {
-    view.setInt32(8 * i, fd, true);
-    view.setInt16(8 * i + 4, POLLIN, true);
-  });
-  return buf;
-}
-
-function revents(buf: Uint8Array, i: number): number {
-  return new DataView(buf.buffer, buf.byteOffset).getUint16(8 * i + 6, true);
+function readable(...fds: number[]): Uint8Array<ArrayBuffer> {
+  return pollfds(fds.map((fd) => ({ fd, events: POLLIN })));
 }
 
 /** Runs `fn` with a started loop, then stops it and waits for it to end. */
@@ -53,7 +43,7 @@ Deno.test("a wait resolves when its fd is ready, with revents filled in, and not
   const b = pipe();
   try {
     await withLoop(async (wait) => {
-      const buf = pollfds(a.read, b.read);
+      const buf = readable(a.read, b.read);
       let resolved = false;
       const waiting = waitPoll(buf, 2, -1).then((n) => (resolved = true, n));
       // Nothing to read for a while: still waiting (timers fire meanwhile).
@@ -61,8 +51,8 @@ Deno.test("a wait resolves when its fd is ready, with revents filled in, and not
       assert.equal(resolved, false);
       wait.clock.setTimer(10, () => writeSome(b.write, one));
       assert.equal(await within(waiting, 1000, "the wait"), 1);
-      assert.equal(revents(buf, 0), 0);
-      assert.equal(revents(buf, 1) & POLLIN, POLLIN);
+      assert.equal(reventsOf(buf, 0), 0);
+      assert.equal(reventsOf(buf, 1) & POLLIN, POLLIN);
     });
   } finally {
     for (const fd of [a.read, a.write, b.read, b.write]) close(fd);
@@ -78,7 +68,7 @@ Deno.test("a wait with a timeout resolves 0 once it passes; timers fire in time 
       for (const ms of [30, 10, 20]) wait.clock.setTimer(ms, () => fired.push(ms));
       const cleared = wait.clock.setTimer(15, () => fired.push(15));
       wait.clock.clearTimer(cleared);
-      assert.equal(await within(waitPoll(pollfds(p.read), 1, 60), 1000, "the timeout"), 0);
+      assert.equal(await within(waitPoll(readable(p.read), 1, 60), 1000, "the timeout"), 0);
       assert.ok(monotonicNow() - start >= 60);
       assert.deepEqual(fired, [10, 20, 30]);
     });
@@ -114,7 +104,7 @@ Deno.test("nextTurn, in a loop with a long wait pending, comes back at once", as
   const p = pipe();
   try {
     await withLoop(async () => {
-      const pending = waitPoll(pollfds(p.read), 1, -1);
+      const pending = waitPoll(readable(p.read), 1, -1);
       const start = monotonicNow();
       for (let i = 0; i < 100; i++) await nextTurn();
       assert.ok(monotonicNow() - start < IDLE_TURN_MS / 2, "100 turns took an idle turn's time");
@@ -184,9 +174,9 @@ Deno.test("stop hands pending waits to worker threads and timers to the event lo
   try {
     const wait = new MainWait();
     wait.start();
-    const buf = pollfds(p.read);
+    const buf = readable(p.read);
     const pending = waitPoll(buf, 1, -1);
-    const timed = waitPoll(pollfds(p.read), 1, 40);
+    const timed = waitPoll(readable(p.read), 1, 40);
     const fired = new Promise<number>((resolve) => wait.clock.setTimer(30, () => resolve(1)));
     await nextTurn();
     wait.stop();
@@ -196,7 +186,7 @@ Deno.test("stop hands pending waits to worker threads and timers to the event lo
     assert.equal(await within(fired, 1000, "the timer"), 1);
     writeSome(p.write, one);
     assert.equal(await within(pending, 1000, "the wait"), 1);
-    assert.equal(revents(buf, 0) & POLLIN, POLLIN);
+    assert.equal(reventsOf(buf, 0) & POLLIN, POLLIN);
     // A timer set after the stop runs from the event loop, and can be cleared there.
     let late = 0;
     const cleared = wait.clock.setTimer(5, () => late++);
@@ -204,7 +194,7 @@ Deno.test("stop hands pending waits to worker threads and timers to the event lo
     await new Promise((resolve) => wait.clock.setTimer(20, () => resolve(undefined)));
     assert.equal(late, 0);
     // Without a loop, waits poll on a worker thread.
-    const buf2 = pollfds(p.read);
+    const buf2 = readable(p.read);
     assert.equal(await waitPoll(buf2, 1, -1), 1);
   } finally {
     close(p.read);
@@ -256,8 +246,8 @@ Deno.test("a fault in the loop is reported, and waits go on the event loop's way
   try {
     const wait = new MainWait();
     wait.start();
-    const good = waitPoll(pollfds(p.read), 1, -1);
-    const bad = pollfds(p.read);
+    const good = waitPoll(readable(p.read), 1, -1);
+    const bad = readable(p.read);
     const failed = waitPoll(bad, 1, -1);
     bad.buffer.transfer(); // detached under the loop: its next poll throws
     await within(wait.ended, 1000, "the loop's end");
@@ -265,7 +255,7 @@ Deno.test("a fault in the loop is reported, and waits go on the event loop's way
     assert.equal(await failed, -1);
     writeSome(p.write, one);
     assert.equal(await within(good, 1000, "the good wait"), 1);
-    assert.equal(await within(waitPoll(pollfds(p.read), 1, -1), 1000, "a new wait"), 1);
+    assert.equal(await within(waitPoll(readable(p.read), 1, -1), 1000, "a new wait"), 1);
   } finally {
     globalThis.removeEventListener("error", onError);
     close(p.read);
