@@ -29,9 +29,10 @@
  *
  * The price: a signal that lands while our JavaScript runs (no poll to interrupt), and not
  * in the watch after another, waits for the next turn, up to {@link IDLE_TURN_MS}. Idle,
- * that JavaScript runs about a millisecond in three seconds. The runtime's signal thread wakes
- * the event loop through no fd we could watch (its waker only writes its eventfd when the
- * event loop is parked, which ours is not).
+ * that JavaScript runs about a millisecond in three seconds. No fd tells of it: Deno 2.9.6
+ * hands signals to a thread of its own, which drains the handler's socket at once, and neither
+ * the runtime's eventfd nor its epoll fds showed an event when a signal came while JavaScript
+ * ran.
  *
  * A failed poll's errno is not read (it may not be this call's); any failure is taken as an
  * interruption, and the event loop's wait in between keeps a lasting one from spinning.
