@@ -157,6 +157,7 @@ const LIBC_SYMBOLS = {
     result: "i32",
   },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  pread: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
   dup2: { parameters: ["i32", "i32"], result: "i32" },
@@ -645,6 +646,11 @@ export function pollNow(fd: number, events: number): number {
   const buf = pollfds([{ fd, events }]);
   check(libc().poll_now(buf, 1n, 0), "poll", `fd ${fd}`);
   return reventsOf(buf, 0);
+}
+
+/** pread(2) of `fd` at `offset` into `buf`: the count, or -1 on failure. */
+export function readAt(fd: number, buf: Uint8Array, offset: number): number {
+  return Number(libc().pread(fd, buf, BigInt(buf.length), BigInt(offset)));
 }
 
 /**

@@ -27,12 +27,12 @@
  * - at least every {@link IDLE_TURN_MS} when idle, for anything else the runtime finishes on
  *   its own threads (a child reaped, a timer set with setTimeout, which is only late).
  *
- * The price: a signal that lands while our JavaScript runs (no poll to interrupt), and not
- * in the watch after another, waits for the next turn, up to {@link IDLE_TURN_MS}. Idle,
- * that JavaScript runs about a millisecond in three seconds. No fd tells of it: Deno 2.9.6
- * hands signals to a thread of its own, which drains the handler's socket at once, and neither
- * the runtime's eventfd nor its epoll fds showed an event when a signal came while JavaScript
- * ran.
+ * A signal that lands while our JavaScript runs has no poll to interrupt. No fd tells of it
+ * (Deno 2.9.6 hands signals to a thread of its own, which drains the handler's socket at once;
+ * neither the runtime's eventfd nor its epoll fds showed an event), but that thread's run
+ * count does: before each blocking poll the loop looks at it (io/signal_thread.ts) and, if it
+ * moved, gives the event loop its turns instead. Where the thread cannot be found, such a
+ * signal waits for the idle turn, up to {@link IDLE_TURN_MS}.
  *
  * A failed poll's errno is not read (it may not be this call's); any failure is taken as an
  * interruption, and the event loop's wait in between keeps a lasting one from spinning.
@@ -43,6 +43,7 @@
 import type { Clock } from "./clock.ts";
 import { monotonicNow } from "./clock.ts";
 import { fixedBytes, pollBlocking, POLLFD_BYTES, pollfds, pollOnWorker } from "./libc.ts";
+import { SignalThread } from "./signal_thread.ts";
 
 /** While busy, the event loop gets a turn this often, ms. */
 export const BUSY_TURN_MS = 5;
@@ -136,6 +137,9 @@ export class MainWait {
   #ended: Promise<void> | undefined;
   /** Until when the event loop gets a turn every {@link SIGNAL_WATCH_STEP_MS} (a signal came). */
   #watchUntil = 0;
+  /** The runtime's signal thread, once found (io/signal_thread.ts), and when it was looked for. */
+  #signalThread: SignalThread | undefined;
+  #lookedForSignalThread = -Infinity;
 
   /** Timers that fire from this loop while it runs, and from the event loop after. */
   readonly clock: Clock = {
@@ -180,6 +184,8 @@ export class MainWait {
     if (this.#stopped) return;
     this.#stopped = true;
     if (running === this) running = undefined;
+    this.#signalThread?.close();
+    this.#signalThread = undefined;
     const now = monotonicNow();
     for (const w of this.#waiters.splice(0)) {
       const left = w.deadline === Infinity ? -1 : Math.max(0, Math.ceil(w.deadline - now));
@@ -238,7 +244,10 @@ export class MainWait {
       if (this.#stopped) return;
       const busy = fired || rounds.length > 0 || this.#rounds.length > 0;
       const before = monotonicNow();
-      const result = this.#pollOnce(busy ? 0 : this.#timeout(before));
+      // A signal that landed while JavaScript ran has no poll to interrupt: look at the
+      // runtime's signal thread before blocking.
+      const signalled = !busy && this.#signalThreadRan(before);
+      const result = signalled ? -1 : this.#pollOnce(busy ? 0 : this.#timeout(before));
       const now = monotonicNow();
       if (now - before >= 1) this.#lastWaited = now;
       if (result < 0) {
@@ -256,6 +265,19 @@ export class MainWait {
         await drain();
       }
     }
+  }
+
+  /**
+   * Whether the runtime's signal thread has run since the last look. It is found lazily, since
+   * a program may listen for its first signal after the loop starts, and looked for again at
+   * most every {@link IDLE_TURN_MS} while there is none.
+   */
+  #signalThreadRan(now: number): boolean {
+    if (!this.#signalThread && now - this.#lookedForSignalThread >= IDLE_TURN_MS) {
+      this.#lookedForSignalThread = now;
+      this.#signalThread = SignalThread.find();
+    }
+    return this.#signalThread?.ran() ?? false;
   }
 
   /** Fires the timers due by `now`, in time order; whether any fired. */

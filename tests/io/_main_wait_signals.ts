@@ -2,7 +2,8 @@
  * A program for tests/io/main_wait_test.ts: its JavaScript runs on the process's main thread
  * (under `deno test` it does not), as mosh-server's daemon does. It starts a {@link MainWait}
  * with a wait that never ends, says "ready", and prints "heard" for each SIGUSR2; after three
- * it stops the loop and exits.
+ * it stops the loop and exits. With the argument "busy", a timer keeps its JavaScript running
+ * two thirds of the time, so that most signals land while it runs, not in poll.
  */
 
 import { MainWait, waitFds } from "../../io/main_wait.ts";
@@ -22,3 +23,14 @@ Deno.addSignalListener("SIGUSR2", listener);
 wait.start();
 waitFds([{ fd: never.read, events: POLLIN }]);
 wait.clock.setTimer(10, () => console.log("ready"));
+if (Deno.args[0] === "busy") {
+  // 4 ms of work every 6 ms: short enough that the loop takes no event-loop turn for being busy.
+  const work = () => {
+    const end = performance.now() + 4;
+    while (performance.now() < end) {
+      // JavaScript running: a signal now has no poll to interrupt
+    }
+    wait.clock.setTimer(2, work);
+  };
+  wait.clock.setTimer(20, work);
+}

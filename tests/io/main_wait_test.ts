@@ -169,6 +169,50 @@ Deno.test("a signal reaches Deno's listener while the loop blocks in poll", asyn
   }
 });
 
+Deno.test("a signal that lands while the loop's JavaScript runs is heard within a second", async () => {
+  // No poll to interrupt: the loop sees the runtime's signal thread run (io/signal_thread.ts)
+  // before it blocks again. Without that, such a signal waits for the idle turn (5 s).
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--quiet",
+      new URL("./_main_wait_signals.ts", import.meta.url).pathname,
+      "busy",
+    ],
+    stdout: "piped",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  const next = async (line: string) => {
+    while (!text.includes(`${line}\n`)) {
+      const { value, done } = await lines.read();
+      if (done) throw new Error(`the program ended before it said ${line}`);
+      text += value;
+    }
+    text = text.slice(text.indexOf(`${line}\n`) + line.length + 1);
+  };
+  try {
+    await within(next("ready"), 10_000, "the program's start");
+    await new Promise((resolve) => setTimeout(resolve, 100)); // its busy timer has begun
+    for (let round = 1; round <= 3; round++) {
+      child.kill("SIGUSR2");
+      await within(next("heard"), 1000, `signal ${round}'s listener`);
+      await new Promise((resolve) => setTimeout(resolve, 70 * round));
+    }
+    assert.equal((await child.status).code, 0);
+  } finally {
+    lines.releaseLock();
+    try {
+      child.kill();
+    } catch {
+      // it has exited
+    }
+    await child.stdout.cancel().catch(() => {});
+    await child.status;
+  }
+});
+
 Deno.test("stop hands pending waits to worker threads and timers to the event loop", async () => {
   const p = pipe();
   try {
