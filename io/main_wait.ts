@@ -55,6 +55,8 @@ const SIGNAL_SETTLE_MS = 5;
 export const SIGNAL_WATCH_STEP_MS = 100;
 /** ...for this long, ms. */
 export const SIGNAL_WATCH_MS = 1000;
+/** How often the runtime's signal thread is looked for until found, ms (a look: ~0.2 ms). */
+const SIGNAL_THREAD_LOOK_MS = 1000;
 
 /** A registered wait: `count` struct pollfd in `fds`, until `deadline` (ms, Infinity: none). */
 interface Waiter {
@@ -269,11 +271,12 @@ export class MainWait {
 
   /**
    * Whether the runtime's signal thread has run since the last look. It is found lazily, since
-   * a program may listen for its first signal after the loop starts, and looked for again at
-   * most every {@link IDLE_TURN_MS} while there is none.
+   * a program may listen for its first signal after the loop starts (and the runtime starts
+   * the thread a moment after), and looked for again every {@link SIGNAL_THREAD_LOOK_MS} while
+   * there is none.
    */
   #signalThreadRan(now: number): boolean {
-    if (!this.#signalThread && now - this.#lookedForSignalThread >= IDLE_TURN_MS) {
+    if (!this.#signalThread && now - this.#lookedForSignalThread >= SIGNAL_THREAD_LOOK_MS) {
       this.#lookedForSignalThread = now;
       this.#signalThread = SignalThread.find();
     }
