@@ -130,13 +130,19 @@ async function blockedInPoll(pid: number): Promise<void> {
   throw new Error(`process ${pid} never waited in poll`);
 }
 
-Deno.test("a signal reaches Deno's listener while the loop blocks in poll", async () => {
-  // kill(2) interrupts the main thread's poll, and the loop lets the event loop run Deno's
-  // listener. Under `deno test` our JavaScript is not on the main thread, so the loop runs in
-  // a program of its own (as the daemon does). (A signal that lands while the JavaScript runs
-  // waits for the next turn instead: the module's doc says so.)
+/**
+ * Runs tests/io/_main_wait_signals.ts (with `args`) for `fn`, which gets the child and a way
+ * to wait for each line it prints; the child is gone when this returns. Under `deno test` our
+ * JavaScript is not on the main thread, so signal tests run the loop in a program of its own,
+ * as the daemon and the client do.
+ */
+async function withSignalProgram(
+  args: string[],
+  fn: (child: Deno.ChildProcess, next: (line: string) => Promise<void>) => Promise<void>,
+): Promise<void> {
+  const program = new URL("./_main_wait_signals.ts", import.meta.url).pathname;
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", new URL("./_main_wait_signals.ts", import.meta.url).pathname],
+    args: ["run", "-A", "--quiet", program, ...args],
     stdout: "piped",
   }).spawn();
   const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
@@ -151,11 +157,7 @@ Deno.test("a signal reaches Deno's listener while the loop blocks in poll", asyn
   };
   try {
     await within(next("ready"), 10_000, "the program's start");
-    for (let round = 1; round <= 3; round++) {
-      await blockedInPoll(child.pid);
-      child.kill("SIGUSR2");
-      await within(next("heard"), IDLE_TURN_MS / 2, `signal ${round}'s listener`);
-    }
+    await fn(child, next);
     assert.equal((await child.status).code, 0);
   } finally {
     lines.releaseLock();
@@ -167,50 +169,31 @@ Deno.test("a signal reaches Deno's listener while the loop blocks in poll", asyn
     await child.stdout.cancel().catch(() => {});
     await child.status;
   }
+}
+
+Deno.test("a signal reaches Deno's listener while the loop blocks in poll", async () => {
+  // kill(2) interrupts the main thread's poll, and the loop lets the event loop run Deno's
+  // listener.
+  await withSignalProgram([], async (child, next) => {
+    for (let round = 1; round <= 3; round++) {
+      await blockedInPoll(child.pid);
+      child.kill("SIGUSR2");
+      await within(next("heard"), IDLE_TURN_MS / 2, `signal ${round}'s listener`);
+    }
+  });
 });
 
 Deno.test("a signal that lands while the loop's JavaScript runs is heard within a second", async () => {
   // No poll to interrupt: the loop sees the runtime's signal thread run (io/signal_thread.ts)
   // before it blocks again. Without that, such a signal waits for the idle turn (5 s).
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--quiet",
-      new URL("./_main_wait_signals.ts", import.meta.url).pathname,
-      "busy",
-    ],
-    stdout: "piped",
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  const next = async (line: string) => {
-    while (!text.includes(`${line}\n`)) {
-      const { value, done } = await lines.read();
-      if (done) throw new Error(`the program ended before it said ${line}`);
-      text += value;
-    }
-    text = text.slice(text.indexOf(`${line}\n`) + line.length + 1);
-  };
-  try {
-    await within(next("ready"), 10_000, "the program's start");
+  await withSignalProgram(["busy"], async (child, next) => {
     await new Promise((resolve) => setTimeout(resolve, 100)); // its busy timer has begun
     for (let round = 1; round <= 3; round++) {
       child.kill("SIGUSR2");
       await within(next("heard"), 1000, `signal ${round}'s listener`);
       await new Promise((resolve) => setTimeout(resolve, 70 * round));
     }
-    assert.equal((await child.status).code, 0);
-  } finally {
-    lines.releaseLock();
-    try {
-      child.kill();
-    } catch {
-      // it has exited
-    }
-    await child.stdout.cancel().catch(() => {});
-    await child.status;
-  }
+  });
 });
 
 Deno.test("stop hands pending waits to worker threads and timers to the event loop", async () => {
