@@ -241,7 +241,8 @@ Deno.test("one loop at a time, and each runs once", async () => {
   assert.throws(() => wait.start(), /already run/);
 });
 
-Deno.test("an exception in a timer is reported, and the loop runs on", async () => {
+/** Runs `fn` with errors reported to the global scope caught; what was reported. */
+async function reportedErrors(fn: () => Promise<void>): Promise<unknown[]> {
   const errors: unknown[] = [];
   const onError = (e: ErrorEvent) => {
     e.preventDefault();
@@ -249,42 +250,46 @@ Deno.test("an exception in a timer is reported, and the loop runs on", async () 
   };
   globalThis.addEventListener("error", onError);
   try {
-    await withLoop(async (wait) => {
+    await fn();
+  } finally {
+    globalThis.removeEventListener("error", onError);
+  }
+  return errors;
+}
+
+Deno.test("an exception in a timer is reported, and the loop runs on", async () => {
+  const errors = await reportedErrors(() =>
+    withLoop(async (wait) => {
       wait.clock.setTimer(5, () => {
         throw new Error("boom");
       });
       await new Promise((r) => wait.clock.setTimer(20, () => r(undefined)));
-    });
-  } finally {
-    globalThis.removeEventListener("error", onError);
-  }
+    })
+  );
   assert.equal(errors.length, 1);
   assert.match(String(errors[0]), /boom/);
 });
 
 Deno.test("a fault in the loop is reported, and waits go on the event loop's way", async () => {
   const p = pipe();
-  const errors: unknown[] = [];
-  const onError = (e: ErrorEvent) => {
-    e.preventDefault();
-    errors.push(e.error);
-  };
-  globalThis.addEventListener("error", onError);
   try {
-    const wait = new MainWait();
-    wait.start();
-    const good = waitPoll(readable(p.read), 1, -1);
-    const bad = readable(p.read);
-    const failed = waitPoll(bad, 1, -1);
-    bad.buffer.transfer(); // detached under the loop: its next poll throws
-    await within(wait.ended, 1000, "the loop's end");
+    let failed: Promise<number> | undefined;
+    let good: Promise<number> | undefined;
+    const errors = await reportedErrors(async () => {
+      const wait = new MainWait();
+      wait.start();
+      good = waitPoll(readable(p.read), 1, -1);
+      const bad = readable(p.read);
+      failed = waitPoll(bad, 1, -1);
+      bad.buffer.transfer(); // detached under the loop: its next poll throws
+      await within(wait.ended, 1000, "the loop's end");
+    });
     assert.equal(errors.length, 1);
     assert.equal(await failed, -1);
     writeSome(p.write, one);
-    assert.equal(await within(good, 1000, "the good wait"), 1);
+    assert.equal(await within(good!, 1000, "the good wait"), 1);
     assert.equal(await within(waitPoll(readable(p.read), 1, -1), 1000, "a new wait"), 1);
   } finally {
-    globalThis.removeEventListener("error", onError);
     close(p.read);
     close(p.write);
   }
