@@ -20,14 +20,26 @@ async function clientInTmux(
   return await Tmux.start(`sh -c ${shellQuote(cmd + after)}`, opts);
 }
 
+/** Our server running the test shell and our client in tmux, at the shell's prompt, for `fn`. */
+async function atShellPrompt(
+  fn: (tmux: Tmux, server: Awaited<ReturnType<typeof startServer>>) => Promise<void>,
+): Promise<void> {
+  const server = await startServer("ours", ["-i", "127.0.0.1", "-p", "0"], SHELL, SHELL_ENV);
+  const tmux = await clientInTmux(server);
+  try {
+    await tmux.waitFor((s) => /^\$\s*$/m.test(s), 10_000, "the prompt");
+    await fn(tmux, server);
+  } finally {
+    await tmux.close();
+    server.stop();
+  }
+}
+
 Deno.test({
   name: "type a command and see its output, resize, then quit with Ctrl-^ .",
   ...e2e,
   async fn() {
-    const server = await startServer("ours", ["-i", "127.0.0.1", "-p", "0"], SHELL, SHELL_ENV);
-    const tmux = await clientInTmux(server);
-    try {
-      await tmux.waitFor((s) => /^\$\s*$/m.test(s), 10_000, "the prompt");
+    await atShellPrompt(async (tmux, server) => {
       await tmux.type("echo hello $((6*7))");
       await tmux.keys("Enter");
       await tmux.waitFor((s) => s.includes("hello 42"), 5000, "the command's output");
@@ -43,10 +55,7 @@ Deno.test({
       assert.match(screen, /exit=0/);
       assert.match(screen, /^icanon$/m, "the terminal is back in cooked mode");
       assert.ok(await waitGone(server.pid, 5000), "the server exited after the handshake");
-    } finally {
-      await tmux.close();
-      server.stop();
-    }
+    });
   },
 });
 
@@ -56,10 +65,7 @@ Deno.test({
   async fn() {
     // A stream of SIGWINCH: the client waits in its own poll (io/main_wait.ts), and a signal
     // that lands while it handles the one before must not wait for the loop's idle turn (5 s).
-    const server = await startServer("ours", ["-i", "127.0.0.1", "-p", "0"], SHELL, SHELL_ENV);
-    const tmux = await clientInTmux(server);
-    try {
-      await tmux.waitFor((s) => /^\$\s*$/m.test(s), 10_000, "the prompt");
+    await atShellPrompt(async (tmux) => {
       for (let i = 0; i < 3; i++) {
         for (let step = 0; step < 24; step++) await tmux.resize(60 + step * 2, 15 + (step % 9));
         const [cols, rows] = [70 + i * 7, 20 + i];
@@ -74,10 +80,7 @@ Deno.test({
         await tmux.keys("Enter");
         await tmux.waitFor((s) => !/^\d+ \d+$/m.test(s), 5000, "a clear screen");
       }
-    } finally {
-      await tmux.close();
-      server.stop();
-    }
+    });
   },
 });
 
@@ -85,20 +88,14 @@ Deno.test({
   name: "the shell's exit ends both programs and restores the terminal",
   ...e2e,
   async fn() {
-    const server = await startServer("ours", ["-i", "127.0.0.1", "-p", "0"], SHELL, SHELL_ENV);
-    const tmux = await clientInTmux(server);
-    try {
-      await tmux.waitFor((s) => /^\$\s*$/m.test(s), 10_000, "the prompt");
+    await atShellPrompt(async (tmux, server) => {
       await tmux.type("exit");
       await tmux.keys("Enter");
       const screen = await tmux.waitFor((s) => /^-?icanon$/m.test(s), 10_000, "the client to exit");
       assert.match(screen, /exit=0/);
       assert.match(screen, /^icanon$/m);
       assert.ok(await waitGone(server.pid, 5000), "the server exited");
-    } finally {
-      await tmux.close();
-      server.stop();
-    }
+    });
   },
 });
 
