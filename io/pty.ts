@@ -63,7 +63,7 @@ import {
 
 export type { ExitStatus, SignalSpec } from "./libc.ts";
 
-/** Event-loop turns spent looking for more output before waiting on a thread. */
+/** Turns (`io/main_wait.ts` `nextTurn`) spent looking for more output before waiting. */
 const QUICK_RETRIES = 3;
 
 /** The most one {@link Pty.read} returns, as mosh-server reads. */
@@ -185,8 +185,8 @@ export class Pty {
         }
         if (n === 0) return null; // the slave hung up: the shell and its leftovers are gone
         // While a program floods the terminal, more output follows within microseconds, but
-        // poll() on a worker thread costs a thread round trip per 4 KiB read (the pty's most).
-        // Look again from the event loop a few times first; then wait properly.
+        // a wait costs a round of the program's poll loop, or a worker thread's round trip,
+        // per 4 KiB read (the pty's most). Look again a few times first; then wait properly.
         if (this.#misses++ < QUICK_RETRIES) {
           await nextTurn();
           continue;
