@@ -9,9 +9,14 @@
  *   a script that only waits on a timer (an empty script exits before there is anything to
  *   read), sampled after the same settling time as the programs.
  *
+ * Both run with the environment our programs run with under `deno run` (cli/self.ts
+ * `RUN_ENV`: no look for a newer Deno, which costs a waiting process 3 MB), so that the floor
+ * is the runtime's and not the CLI's.
+ *
  * @module
  */
 
+import { RUN_ENV } from "../cli/self.ts";
 import { privateMb, rssMb } from "./_measure.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -33,6 +38,7 @@ export async function floorStartMs(): Promise<number> {
   const t = performance.now();
   const r = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", "--no-config", paths.empty],
+    env: RUN_ENV,
     stdin: "null",
     stdout: "null",
     stderr: "piped",
@@ -52,6 +58,7 @@ export async function floorIdle(settleMs: number): Promise<{ rss: number; privat
   paths ??= scripts();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", "--no-config", paths.waiting],
+    env: RUN_ENV,
     stdin: "null",
     stdout: "null",
     stderr: "null",

@@ -47,7 +47,7 @@ export function startDaemon(socketFd: number, verbose: boolean, settings: string
     pid = spawn({
       file: self.cmd,
       argv: [self.cmd, ...self.args],
-      env: Deno.env.toObject(),
+      env: { ...Deno.env.toObject(), ...self.env },
       actions: [
         { kind: "dup2", from: input, to: 0 },
         { kind: "open", fd: 1, path: "/dev/null", flags: O_RDWR },

@@ -25,7 +25,7 @@ import {
 import { BootstrapReader } from "./bootstrap_line.ts";
 import { fakeProxy, FAMILIES, resolve } from "./fake_proxy.ts";
 import { findOrInstallServer } from "./install_server.ts";
-import { selfCommand } from "./self.ts";
+import { type SelfCommand, selfCommand } from "./self.ts";
 import { VERSION } from "./version.ts";
 import { writeAll } from "./output.ts";
 import { installUnexpectedErrorHandlers, terminalPolicy } from "./unexpected.ts";
@@ -258,9 +258,9 @@ export async function moshMain(args: string[], argv0 = "mosh"): Promise<number> 
   }
 
   // The client: ours unless --client names another; it tells us the colour count.
-  const clientCmd = o.client === "mosh-client"
+  const clientCmd: SelfCommand = o.client === "mosh-client"
     ? selfCommand("mosh-client", [])
-    : { cmd: o.client, args: [] };
+    : { cmd: o.client, args: [], env: {} };
   let colors: string;
   try {
     colors = await countColors(clientCmd);
@@ -377,7 +377,7 @@ async function askForSession(choices: readonly number[]): Promise<number | undef
 
 /** Runs the client against the server until it exits; its exit status. */
 async function runClient(
-  client: { cmd: string; args: string[] },
+  client: SelfCommand,
   args: string[],
   server: { ip: string; port: string; key: string },
   predict: string,
@@ -391,6 +391,7 @@ async function runClient(
   if (o.predictOverwrite) clientEnv.MOSH_PREDICTION_OVERWRITE = "yes";
   if (!o.init) clientEnv.MOSH_NO_TERM_INIT = "1";
   if (!o.scrollback) clientEnv.MOSH_NO_SCROLLBACK = "1";
+  Object.assign(clientEnv, client.env);
   const child = new Deno.Command(client.cmd, {
     args: [...client.args, `-# ${args.join(" ")} |`, server.ip, server.port],
     env: clientEnv,

@@ -157,7 +157,7 @@ async function runDaemon(serving: (server: FaultTarget) => void): Promise<number
         attach: (request) => Promise.resolve(server.attach(request)),
       },
       openSessionDir(),
-      { log },
+      { log, clock: wait.clock },
     );
   } catch (e) {
     log?.(`mosh-server: this session cannot be reattached: ${e instanceof Error ? e.message : e}`);

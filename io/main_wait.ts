@@ -24,15 +24,22 @@
  *   thread may take a while to pass the signal on when the machine is busy, and signals come
  *   in streams (a window being dragged);
  * - every {@link BUSY_TURN_MS} while there is work (a flood), as the server's output pump did;
- * - at least every {@link IDLE_TURN_MS} when idle, for anything else the runtime finishes on
- *   its own threads (a child reaped, a timer set with setTimeout, which is only late).
+ * - when idle, at the first wake that comes anyway once {@link IDLE_TURN_MS} have passed since
+ *   the last turn, and at a wake of its own after {@link IDLE_WAKE_MS} without one: for
+ *   anything else the runtime finishes by itself (a child reaped on a worker thread, a timer
+ *   set with setTimeout, the report of a promise rejection nobody handled), which is only late.
+ *   Our own timers are the loop's. An idle session wakes some 40 times a minute for its
+ *   heartbeats; a turn every 5 s, each with a wake of its own, was 12 more wakes and turns a
+ *   minute, about 0.4 ms of CPU each in a session's first minutes (a daemon's main thread timed
+ *   by CLOCK_THREAD_CPUTIME_ID around each part of the loop: a blocking poll's wake 180 µs, a
+ *   turn 174 µs, the rest of a round 50 µs).
  *
  * A signal that lands while our JavaScript runs has no poll to interrupt. No fd tells of it
  * (Deno 2.9.6 hands signals to a thread of its own, which drains the handler's socket at once;
  * neither the runtime's eventfd nor its epoll fds showed an event), but that thread's run
  * count does: before each blocking poll the loop looks at it (io/signal_thread.ts) and, if it
  * moved, gives the event loop its turns instead. Where the thread cannot be found, such a
- * signal waits for the idle turn, up to {@link IDLE_TURN_MS}.
+ * signal waits for the idle turn.
  *
  * A failed poll's errno is not read (it may not be this call's); any failure is taken as an
  * interruption, and the event loop's wait in between keeps a lasting one from spinning.
@@ -47,8 +54,10 @@ import { SignalThread } from "./signal_thread.ts";
 
 /** While busy, the event loop gets a turn this often, ms. */
 export const BUSY_TURN_MS = 5;
-/** When idle, the event loop gets a turn at least this often, ms. */
-export const IDLE_TURN_MS = 5000;
+/** When idle, the event loop gets a turn at the first wake this long after the last, ms... */
+export const IDLE_TURN_MS = 30_000;
+/** ...and the loop wakes for one by itself when none came this long after the last, ms. */
+export const IDLE_WAKE_MS = 60_000;
 /** How long the event loop waits by itself after poll was interrupted, ms. */
 const SIGNAL_SETTLE_MS = 5;
 /** After an interruption, the event loop gets a turn this often... */
@@ -125,8 +134,17 @@ export function nextTurn(): Promise<void> {
   return eventLoopTurn();
 }
 
+/** How often an idle loop gives the event loop a turn (tests shorten it). */
+export interface IdleTurns {
+  /** A turn at the first wake this long after the last turn, ms ({@link IDLE_TURN_MS}). */
+  turnMs: number;
+  /** A wake of its own for a turn when none came this long after the last, ms. */
+  wakeMs: number;
+}
+
 /** The main thread's own wait. {@link start} it, hand its {@link clock} out, {@link stop} it. */
 export class MainWait {
+  readonly #idle: IdleTurns;
   readonly #waiters: Waiter[] = [];
   readonly #rounds: (() => void)[] = [];
   readonly #timers = new Map<number, Timer>();
@@ -142,6 +160,10 @@ export class MainWait {
   /** The runtime's signal thread, once found (io/signal_thread.ts), and when it was looked for. */
   #signalThread: SignalThread | undefined;
   #lookedForSignalThread = -Infinity;
+
+  constructor(idle: IdleTurns = { turnMs: IDLE_TURN_MS, wakeMs: IDLE_WAKE_MS }) {
+    this.#idle = idle;
+  }
 
   /** Timers that fire from this loop while it runs, and from the event loop after. */
   readonly clock: Clock = {
@@ -258,7 +280,7 @@ export class MainWait {
         this.#watchUntil = this.#lastTurn + SIGNAL_WATCH_MS;
       } else if (
         now < this.#watchUntil ||
-        now - this.#lastTurn >= IDLE_TURN_MS ||
+        now - this.#lastTurn >= this.#idle.turnMs ||
         now - Math.max(this.#lastTurn, this.#lastWaited) >= BUSY_TURN_MS
       ) {
         await eventLoopTurn();
@@ -302,9 +324,9 @@ export class MainWait {
     return due.length > 0;
   }
 
-  /** How long the poll may block: until the next timer, deadline or idle turn. */
+  /** How long the poll may block: until the next timer, deadline or idle wake. */
   #timeout(now: number): number {
-    let until = this.#lastTurn + IDLE_TURN_MS;
+    let until = this.#lastTurn + this.#idle.wakeMs;
     if (now < this.#watchUntil) until = Math.min(until, now + SIGNAL_WATCH_STEP_MS);
     for (const t of this.#timers.values()) {
       if (t.at < until && t.handedOver === undefined) until = t.at;

@@ -22,7 +22,7 @@
  * @module
  */
 
-import { setTimeout as sleep } from "node:timers/promises";
+import { type Clock, systemClock } from "../io/clock.ts";
 import { listenSession, type SessionListener } from "../io/session_dir.ts";
 import { ConnectionError, type UnixConnection } from "../io/unix_socket.ts";
 import {
@@ -61,6 +61,11 @@ export interface ControlOptions {
   attachTimeoutMs?: number;
   /** Connections served at once; more are closed at once. Default 8. */
   maxConnections?: number;
+  /**
+   * The timers for its pauses and limits: the daemon's loop's (io/main_wait.ts), whose idle
+   * process gives the event loop, and so setTimeout, a turn only every half minute.
+   */
+  clock?: Clock;
 }
 
 /** A running control endpoint. */
@@ -88,6 +93,7 @@ export function startControl(
   options: ControlOptions = {},
 ): Control {
   const log = options.log ?? (() => {});
+  const clock = options.clock ?? systemClock;
   const limits = {
     read: options.readTimeoutMs ?? 5000,
     write: options.writeTimeoutMs ?? 5000,
@@ -104,7 +110,7 @@ export function startControl(
   /** Runs `attach` after every earlier one, within the time limit. */
   function attachInTurn(request: AttachRequest): Promise<AttachAnswer | ControlError> {
     const turn = attachQueue.then(() =>
-      within(handler.attach(request), limits.attach, "attaching took too long")
+      within(clock, handler.attach(request), limits.attach, "attaching took too long")
     );
     attachQueue = turn.catch(() => {});
     return turn;
@@ -158,7 +164,7 @@ export function startControl(
         conn = await bound.listener.accept();
       } catch (e) {
         log(`control: accepting a connection failed: ${describe(e)}`);
-        await sleep(ACCEPT_RETRY_MS);
+        await new Promise((resolve) => clock.setTimer(ACCEPT_RETRY_MS, () => resolve(undefined)));
         continue;
       }
       if (conn === null) break;
@@ -195,15 +201,22 @@ function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** `promise`, or a rejection with `message` after `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+/** `promise`, or a rejection with `message` after `ms` on `clock`. */
+async function within<T>(
+  clock: Clock,
+  promise: Promise<T>,
+  ms: number,
+  message: string,
+): Promise<T> {
+  let timer: number | undefined;
   try {
     return await Promise.race([
       promise,
-      new Promise<never>((_, reject) => timer = setTimeout(() => reject(new Error(message)), ms)),
+      new Promise<never>((_, reject) => {
+        timer = clock.setTimer(ms, () => reject(new Error(message)));
+      }),
     ]);
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clock.clearTimer(timer);
   }
 }

@@ -143,8 +143,8 @@ export function clientCommand(
 ): string {
   const cmd = which === "ours"
     ? selfCommand("mosh-client", [ip, String(server.port)])
-    : { cmd: MOSH_CLIENT, args: [ip, String(server.port)] };
-  const vars = Object.entries({ MOSH_KEY: server.key, ...env })
+    : { cmd: MOSH_CLIENT, args: [ip, String(server.port)], env: {} };
+  const vars = Object.entries({ MOSH_KEY: server.key, ...cmd.env, ...env })
     .map(([k, v]) => `${k}=${shellQuote(v)}`).join(" ");
   return `env ${vars} ${[cmd.cmd, ...cmd.args].map(shellQuote).join(" ")}`;
 }

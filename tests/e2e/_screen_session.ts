@@ -91,9 +91,12 @@ export class ScreenSession {
     const proxy = new ImpairmentProxy(server.port);
     proxy.c2s.delay = proxy.s2c.delay = o.rtt / 2;
     const args = ["127.0.0.1", String(proxy.port)];
-    const cmd = o.peer === "ours" ? selfCommand("mosh-client", args) : { cmd: MOSH_CLIENT, args };
+    const cmd = o.peer === "ours"
+      ? selfCommand("mosh-client", args)
+      : { cmd: MOSH_CLIENT, args, env: {} };
     const env: Record<string, string> = {
       ...inherited(),
+      ...cmd.env, // as `mosh` gives our client (cli/mosh.ts)
       MOSH_KEY: server.key,
       LANG: "C.UTF-8",
       TERM: "xterm-256color",

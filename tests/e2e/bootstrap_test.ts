@@ -149,3 +149,52 @@ Deno.test({
     await sessionThroughSsh(moshLine(["--local"]));
   },
 });
+
+/** `pid` and every process below it. */
+function descendants(pid: number): number[] {
+  let kids: number[] = [];
+  try {
+    kids = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim().split(/\s+/)
+      .filter(Boolean).map(Number);
+  } catch {
+    // gone
+  }
+  return [pid, ...kids.flatMap(descendants)];
+}
+
+Deno.test({
+  name: "mosh --local: our client and server daemon skip Deno's look for a newer Deno; " +
+    "the shell's environment is still the user's",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const tmux = await Tmux.start(
+      `env -u DENO_NO_UPDATE_CHECK sh -c ${shellQuote(moshLine(["--local"]) + AFTER)}`,
+    );
+    try {
+      await tmux.waitFor((s) => /[#$] *$/m.test(s), 20_000, "a shell prompt over mosh");
+      await tmux.type('echo "check=${DENO_NO_UPDATE_CHECK-unset} parent=$PPID"');
+      await tmux.keys("Enter");
+      const screen = await tmux.waitFor((s) => /check=\S+ parent=\d+/.test(s), 5000, "the echo");
+      assert.match(screen, /check=unset/, "the shell got our setting");
+      const daemon = Number(/parent=(\d+)/.exec(screen)![1]);
+      const client = descendants(Number(await tmux.format("pane_pid"))).find((pid) => {
+        try {
+          return Deno.readTextFileSync(`/proc/${pid}/cmdline`).includes("mosh_client.ts");
+        } catch {
+          return false;
+        }
+      });
+      assert.ok(client, "our client runs in the pane");
+      for (const [who, pid] of [["the server daemon", daemon], ["the client", client]] as const) {
+        const environ = Deno.readTextFileSync(`/proc/${pid}/environ`).split("\0");
+        assert.ok(environ.includes("DENO_NO_UPDATE_CHECK=1"), `${who} (pid ${pid})`);
+      }
+      await tmux.keys("C-^");
+      await tmux.type(".");
+      assert.match(await tmux.waitFor((s) => s.includes("exit="), 10_000, "the exit"), /exit=0/);
+    } finally {
+      await tmux.close();
+    }
+  },
+});

@@ -1,7 +1,7 @@
 /**
  * io/main_wait.ts: the main thread's own poll loop. Real pipes and signals; each test runs one
  * loop and stops it. Nothing here measures speed: the bounds on how soon something happens are
- * far under the loop's idle turn (5 s), which is what would deliver it if the loop were wrong.
+ * far under the loop's idle turn (30 s), which is what would deliver it if the loop were wrong.
  */
 
 import assert from "node:assert/strict";
@@ -170,6 +170,35 @@ async function withSignalProgram(
     await child.status;
   }
 }
+
+Deno.test("idle, the event loop turns at a wake that comes anyway, or at one of its own", async () => {
+  // What only the event loop runs (here a setTimeout) waits for the idle turn: the first wake
+  // after turnMs, or a wake of the loop's own after wakeMs. Not one for every wake.
+  const idle = { turnMs: 400, wakeMs: 1500 };
+  const loop = new MainWait(idle);
+  loop.start();
+  const eventLoopTimer = async () => {
+    const start = monotonicNow();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    return monotonicNow() - start;
+  };
+  try {
+    await new Promise((resolve) => loop.clock.setTimer(20, () => resolve(undefined)));
+    // Nothing else wakes the loop: the turn comes with its own wake, some 1.5 s after the last.
+    const alone = await within(eventLoopTimer(), 5000, "the idle wake's turn");
+    assert.ok(alone >= 1000, `a setTimeout ran after ${alone} ms: an early turn`);
+    // Loop timers wake it every 50 ms: the turn comes at the first of them after 400 ms.
+    let ticking = true;
+    const tick = () => ticking && loop.clock.setTimer(50, tick);
+    tick();
+    const woken = await within(eventLoopTimer(), 5000, "the idle turn");
+    ticking = false;
+    assert.ok(woken >= 300 && woken < 1000, `a setTimeout ran after ${woken} ms`);
+  } finally {
+    loop.stop();
+    await loop.ended;
+  }
+});
 
 Deno.test("a signal reaches Deno's listener while the loop blocks in poll", async () => {
   // kill(2) interrupts the main thread's poll, and the loop lets the event loop run Deno's
