@@ -86,10 +86,35 @@ interface Timer {
 /**
  * Microtask hops after a round resolves its waits, so that what they resume (a receive, then
  * its dispatch and sends, through a few awaits each) runs before the loop blocks again. Our
- * await chains from a wait to its work are under ten deep; anything deeper than this only runs
- * after the next poll, late but not lost.
+ * await chains from a wait to its work are under ten deep. A loop that takes item after item
+ * without waiting (datagrams queued on a socket, a flood on the pty) would outrun any number:
+ * those count their items ({@link Streak}) and take a round every few. Anything that still
+ * outran the hops would run only after the next poll, which may be seconds away: a reattach
+ * test caught a burst of 160 forged datagrams leaving the session deaf to its client's keys
+ * until the next heartbeat.
  */
 const DRAIN_HOPS = 32;
+
+/** Items a {@link Streak} takes between rounds of the loop (a few hops each). */
+export const STREAK_ITEMS = 8;
+
+/**
+ * A run of items taken without waiting: every {@link STREAK_ITEMS}, it is time for a round
+ * ({@link nextTurn}), which the loop knows of, so that the run goes on before it blocks.
+ */
+export class Streak {
+  #count = 0;
+
+  /** One more item taken at once; whether a round should come first. */
+  next(): boolean {
+    return ++this.#count % STREAK_ITEMS === 0;
+  }
+
+  /** A wait came in between: a new run. */
+  reset(): void {
+    this.#count = 0;
+  }
+}
 
 async function drain(): Promise<void> {
   for (let i = 0; i < DRAIN_HOPS; i++) await null;
@@ -134,17 +159,26 @@ export function nextTurn(): Promise<void> {
   return eventLoopTurn();
 }
 
-/** How often an idle loop gives the event loop a turn (tests shorten it). */
-export interface IdleTurns {
-  /** A turn at the first wake this long after the last turn, ms ({@link IDLE_TURN_MS}). */
-  turnMs: number;
-  /** A wake of its own for a turn when none came this long after the last, ms. */
-  wakeMs: number;
+/** How often the loop gives the event loop a turn (tests change them). */
+export interface Turns {
+  /** While busy, a turn this often, ms ({@link BUSY_TURN_MS}). */
+  busyMs: number;
+  /** Idle, a turn at the first wake this long after the last, ms ({@link IDLE_TURN_MS}). */
+  idleMs: number;
+  /** Idle, a wake of its own for a turn when none came this long after the last, ms. */
+  idleWakeMs: number;
 }
+
+/** The programs' turns. */
+export const TURNS: Turns = {
+  busyMs: BUSY_TURN_MS,
+  idleMs: IDLE_TURN_MS,
+  idleWakeMs: IDLE_WAKE_MS,
+};
 
 /** The main thread's own wait. {@link start} it, hand its {@link clock} out, {@link stop} it. */
 export class MainWait {
-  readonly #idle: IdleTurns;
+  readonly #turns: Turns;
   readonly #waiters: Waiter[] = [];
   readonly #rounds: (() => void)[] = [];
   readonly #timers = new Map<number, Timer>();
@@ -161,8 +195,8 @@ export class MainWait {
   #signalThread: SignalThread | undefined;
   #lookedForSignalThread = -Infinity;
 
-  constructor(idle: IdleTurns = { turnMs: IDLE_TURN_MS, wakeMs: IDLE_WAKE_MS }) {
-    this.#idle = idle;
+  constructor(turns: Turns = TURNS) {
+    this.#turns = turns;
   }
 
   /** Timers that fire from this loop while it runs, and from the event loop after. */
@@ -280,8 +314,8 @@ export class MainWait {
         this.#watchUntil = this.#lastTurn + SIGNAL_WATCH_MS;
       } else if (
         now < this.#watchUntil ||
-        now - this.#lastTurn >= this.#idle.turnMs ||
-        now - Math.max(this.#lastTurn, this.#lastWaited) >= BUSY_TURN_MS
+        now - this.#lastTurn >= this.#turns.idleMs ||
+        now - Math.max(this.#lastTurn, this.#lastWaited) >= this.#turns.busyMs
       ) {
         await eventLoopTurn();
         this.#lastTurn = monotonicNow();
@@ -326,7 +360,7 @@ export class MainWait {
 
   /** How long the poll may block: until the next timer, deadline or idle wake. */
   #timeout(now: number): number {
-    let until = this.#lastTurn + this.#idle.wakeMs;
+    let until = this.#lastTurn + this.#turns.idleWakeMs;
     if (now < this.#watchUntil) until = Math.min(until, now + SIGNAL_WATCH_STEP_MS);
     for (const t of this.#timers.values()) {
       if (t.at < until && t.handedOver === undefined) until = t.at;

@@ -35,7 +35,7 @@
  * @module
  */
 
-import { nextTurn, waitFds } from "./main_wait.ts";
+import { nextTurn, Streak, waitFds } from "./main_wait.ts";
 import { withChildCoreLimit } from "./core_dumps.ts";
 import {
   close,
@@ -116,6 +116,7 @@ export class Pty {
   #reading = false;
   /** Reads in a row that found nothing, before the next wait on a thread. */
   #misses = 0;
+  readonly #streak = new Streak();
   #backlog: Uint8Array[] = [];
   #backlogBytes = 0;
   #flushing = false;
@@ -178,11 +179,15 @@ export class Pty {
     this.#reading = true;
     try {
       while (!this.#closed) {
+        // Output read after output without a wait: a round of the loop every few reads, so
+        // that the reader's await chain cannot outrun the loop's drain (io/main_wait.ts).
+        if (this.#streak.next()) await nextTurn();
         const n = readSome(this.#master, this.#readBuffer);
         if (n > 0) {
           this.#misses = 0;
           return this.#readBuffer.slice(0, n);
         }
+        this.#streak.reset();
         if (n === 0) return null; // the slave hung up: the shell and its leftovers are gone
         // While a program floods the terminal, more output follows within microseconds, but
         // a wait costs a round of the program's poll loop, or a worker thread's round trip,

@@ -36,6 +36,7 @@ import {
   SOCK_NONBLOCK,
   SystemError,
 } from "./libc.ts";
+import { nextTurn, Streak } from "./main_wait.ts";
 import { Waitable } from "./waitable.ts";
 
 const AF_INET = 2;
@@ -193,6 +194,7 @@ class UdpSocket implements DatagramSocket {
   /** Datagrams are received into this, and a copy of just the datagram handed out. */
   readonly #buffer = fixedBytes(MAX_DATAGRAM_BYTES);
   #receiving = false;
+  readonly #streak = new Streak();
   /** The last peer spelled both ways: a session talks to one address for a long time. */
   #lastTo: { address: Address; addr: Uint8Array<ArrayBuffer> } | undefined;
   #lastFrom: { address: Address; addr: Uint8Array<ArrayBuffer> } | undefined;
@@ -239,7 +241,15 @@ class UdpSocket implements DatagramSocket {
     try {
       for (;;) {
         if (this.#socket.closed) throw new Deno.errors.BadResource("the socket is closed");
-        const revents = this.#socket.ready(POLLIN) || await this.#socket.wait(POLLIN, -1);
+        let revents = this.#socket.ready(POLLIN);
+        if (revents && this.#streak.next()) {
+          await nextTurn(); // datagrams queued: a round of the loop every few (main_wait.ts)
+          continue;
+        }
+        if (!revents) {
+          this.#streak.reset();
+          revents = await this.#socket.wait(POLLIN, -1);
+        }
         if (this.#socket.closed) throw new Deno.errors.BadResource("the socket is closed");
         if ((revents & (POLLIN | POLLERR)) === 0) continue;
         const from = fixedBytes(SOCKADDR_IN6_BYTES);

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { IDLE_TURN_MS, MainWait, nextTurn, waitFds, waitPoll } from "../../io/main_wait.ts";
+import { IDLE_TURN_MS, MainWait, nextTurn, TURNS, waitFds, waitPoll } from "../../io/main_wait.ts";
 import { close, pipe, pollfds, POLLIN, readSome, reventsOf, writeSome } from "../../io/libc.ts";
 import { monotonicNow } from "../../io/clock.ts";
 
@@ -173,9 +173,8 @@ async function withSignalProgram(
 
 Deno.test("idle, the event loop turns at a wake that comes anyway, or at one of its own", async () => {
   // What only the event loop runs (here a setTimeout) waits for the idle turn: the first wake
-  // after turnMs, or a wake of the loop's own after wakeMs. Not one for every wake.
-  const idle = { turnMs: 400, wakeMs: 1500 };
-  const loop = new MainWait(idle);
+  // after idleMs, or a wake of the loop's own after idleWakeMs. Not one for every wake.
+  const loop = new MainWait({ ...TURNS, idleMs: 400, idleWakeMs: 1500 });
   loop.start();
   const eventLoopTimer = async () => {
     const start = monotonicNow();

@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { Pty, PTY_READ_BYTES, type PtySpawnOptions } from "../../io/pty.ts";
 import { close, kill, O_RDWR, open, SystemError } from "../../io/libc.ts";
+import { MainWait } from "../../io/main_wait.ts";
+import { monotonicNow } from "../../io/clock.ts";
 
 const PATH = "/usr/local/bin:/usr/bin:/bin";
 const decoder = new TextDecoder();
@@ -299,6 +301,39 @@ Deno.test("close drops the backlog of a child that never reads, and releases the
     assert.equal(pty.writeBacklog, 0);
     await until(() => fdCount() === before, 1000, "the master and eventfd closing");
   });
+});
+
+Deno.test("in the main thread's loop, output waiting on the pty is all read before it blocks", async () => {
+  // Each read that finds output is a few microtask hops. Without a round of the loop every
+  // few reads (io/main_wait.ts Streak), the reading chain outran the loop's drain, and the rest
+  // waited for its next wake (3 s here, with no event-loop turn either).
+  const pty = Pty.spawn({
+    argv: ["/bin/sh", "-c", "head -c 60000 /dev/zero | tr '\\0' a; sleep 10"],
+    env: { PATH },
+    cols: 80,
+    rows: 24,
+  });
+  const loop = new MainWait({ busyMs: 3000, idleMs: 3000, idleWakeMs: 3000 });
+  loop.start();
+  try {
+    await new Promise((resolve) => loop.clock.setTimer(300, () => resolve(undefined))); // written
+    const start = monotonicNow();
+    let bytes = 0;
+    const log: string[] = [];
+    while (bytes < 60000) {
+      bytes += (await pty.read())!.length;
+      log.push(`${bytes}@${monotonicNow() - start}`);
+      for (let hop = 0; hop < 3; hop++) await null; // its handling: a few awaits more
+    }
+    const ms = monotonicNow() - start;
+    assert.ok(ms < 1000, `the last output came ${ms} ms after the first: ${log.join(" ")}`);
+  } finally {
+    loop.stop();
+    await loop.ended;
+    pty.kill("SIGKILL");
+    pty.close();
+    await pty.wait();
+  }
 });
 
 Deno.test("large output comes in reads of at most 16384 bytes, all of it", async () => {

@@ -18,6 +18,8 @@ import { udpNetwork } from "../../io/datagram.ts";
 import { close, spawn, SystemError, waitPid } from "../../io/libc.ts";
 import { MTU_FALLBACK } from "../../core/network/mtu.ts";
 import { hasIpv6Loopback } from "../_ipv6.ts";
+import { MainWait } from "../../io/main_wait.ts";
+import { monotonicNow } from "../../io/clock.ts";
 
 function openFds(): number {
   return [...Deno.readDirSync("/proc/self/fd")].length;
@@ -80,6 +82,40 @@ Deno.test({
       theirs.close();
     }
   },
+});
+
+Deno.test("in the main thread's loop, 100 queued datagrams are all taken before it blocks", async () => {
+  // Each datagram taken without a wait is a few microtask hops. Without a round of the loop
+  // every few (io/main_wait.ts Streak), the receiving chain outran the loop's drain, and the
+  // rest waited for its next wake: here, 3 s later.
+  const ours = ffiUdpNetwork.bind("127.0.0.1", 0);
+  const sender = ffiUdpNetwork.bind("127.0.0.1", 0);
+  // No event-loop turn for 3 s, busy or idle: a turn would run every pending microtask.
+  const loop = new MainWait({ busyMs: 3000, idleMs: 3000, idleWakeMs: 3000 });
+  loop.start();
+  try {
+    await new Promise((resolve) => loop.clock.setTimer(10, () => resolve(undefined)));
+    // Sent at once (sendto happens in the call), so that no await of ours comes between.
+    const sent = Array.from(
+      { length: 100 },
+      (_, i) => sender.send(new TextEncoder().encode(`#${i}`), `127.0.0.1:${ours.port}`),
+    );
+    const start = monotonicNow();
+    const got: string[] = [];
+    while (got.length < 100) {
+      got.push(new TextDecoder().decode((await ours.receive()).data));
+      for (let hop = 0; hop < 3; hop++) await null; // its handling: a few awaits more
+    }
+    const ms = monotonicNow() - start;
+    await Promise.all(sent);
+    assert.deepEqual(got, Array.from({ length: 100 }, (_, i) => `#${i}`));
+    assert.ok(ms < 1000, `the last datagram came ${ms} ms after the first: at a later wake`);
+  } finally {
+    loop.stop();
+    await loop.ended;
+    ours.close();
+    sender.close();
+  }
 });
 
 Deno.test("addresses: inet_aton's IPv4 forms, IPv6 with a zone, and back", () => {
