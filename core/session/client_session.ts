@@ -52,9 +52,32 @@ const CLIENT_SEND_MINDELAY_MS = 1;
 
 /** Asks the terminal where its cursor is (DSR 6); it answers `CSI row ; col R` as input. */
 const CURSOR_QUERY = "\x1b[6n";
-/** The terminal's answer to {@link CURSOR_QUERY}. */
-// deno-lint-ignore no-control-regex -- the answer starts with ESC
-const CURSOR_ANSWER = /\x1b\[(\d+);(\d+)R/;
+/**
+ * The terminal's answer to {@link CURSOR_QUERY}, `ESC [ row ; col R`, in typed bytes: where it
+ * starts and ends, and its row; null if it is not there.
+ */
+export function findCursorAnswer(
+  b: Uint8Array,
+): { start: number; end: number; row: number } | null {
+  const digit = (c: number | undefined) => c !== undefined && c >= 0x30 && c <= 0x39;
+  for (let i = b.indexOf(0x1b); i >= 0; i = b.indexOf(0x1b, i + 1)) {
+    let j = i + 1;
+    if (b[j++] !== 0x5b || !digit(b[j])) continue;
+    let row = 0;
+    while (digit(b[j])) row = row * 10 + b[j++] - 0x30;
+    if (b[j++] !== 0x3b || !digit(b[j])) continue;
+    while (digit(b[j])) j++;
+    if (b[j++] === 0x52) return { start: i, end: j, row };
+  }
+  return null;
+}
+/**
+ * How long after the query its answer is taken out of typed input, ms. It may come after the
+ * server has decided the mode (a stock server's first frame can beat the terminal), and must
+ * not reach the application then either; a terminal that never answers must not have a
+ * cursor report typed much later swallowed.
+ */
+export const CURSOR_ANSWER_MS = 5000;
 
 /** Puts the terminal's modes that an application may have left back to normal, on the way out. */
 const MOUSE_AND_CURSOR_RESET = "\x1b[?1l\x1b[0m\x1b[?25h\x1b[?1003l\x1b[?1002l\x1b[?1001l" +
@@ -150,6 +173,8 @@ export class ClientSession {
    * answers (then all of them are pushed).
    */
   #startRow: number | null = null;
+  /** When the cursor query went out, while its answer is still to be taken out of input. */
+  #cursorAsked: number | null = null;
   /** The last frame drawn with the notification bar, and what it was made of. */
   #barred: { under: Framebuffer; text: string; frame: Framebuffer } | undefined;
   #repaint = true;
@@ -199,7 +224,7 @@ export class ClientSession {
     let first = new UserStream();
     if (features) first = first.announce({ version: EXTENSIONS_VERSION, features });
     this.transport.setCurrentState(first.pushResize(options.width, options.height));
-    this.#open();
+    this.#open(now);
     this.#service(now);
   }
 
@@ -223,15 +248,9 @@ export class ClientSession {
   /** The user typed `data`. */
   keys(now: number, data: Uint8Array): void {
     if (this.#exited || this.transport.sender.shutdownInProgress) return;
-    if (this.#mode === "undecided" && this.#startRow === null) {
-      // The terminal's answer to our cursor query comes as input: take it out.
-      const text = new TextDecoder().decode(data);
-      const m = CURSOR_ANSWER.exec(text);
-      if (m) {
-        this.#startRow = Number(m[1]);
-        data = new TextEncoder().encode(text.slice(0, m.index) + text.slice(m.index + m[0].length));
-        if (data.length === 0) return;
-      }
+    if (this.#cursorAsked !== null) {
+      data = this.#takeCursorAnswer(now, data);
+      if (data.length === 0) return;
     }
     // Every byte is predicted, escape key included, as mosh does; a paste is not.
     const t = this.transport;
@@ -294,7 +313,7 @@ export class ClientSession {
   resume(now: number): void {
     if (!this.#suspended || this.#exited) return;
     this.#suspended = false;
-    this.#open();
+    this.#open(now);
     this.#draw(now);
   }
 
@@ -335,10 +354,30 @@ export class ClientSession {
     return at;
   }
 
-  #open(): void {
+  /**
+   * `data` without the terminal's answer to our cursor query, which comes as input; its row is
+   * where the session began, if the mode is still undecided.
+   */
+  #takeCursorAnswer(now: number, data: Uint8Array): Uint8Array {
+    if (now - this.#cursorAsked! > CURSOR_ANSWER_MS) {
+      this.#cursorAsked = null;
+      return data;
+    }
+    const answer = findCursorAnswer(data);
+    if (!answer) return data;
+    this.#cursorAsked = null;
+    if (this.#mode === "undecided" && this.#startRow === null) this.#startRow = answer.row;
+    const rest = new Uint8Array(data.length - (answer.end - answer.start));
+    rest.set(data.subarray(0, answer.start));
+    rest.set(data.subarray(answer.end), answer.start);
+    return rest;
+  }
+
+  #open(now: number): void {
     const smcup = this.#mode === "mosh" && this.#termInit ? this.#caps.smcup : "";
     // Undecided: where is the cursor? (what the terminal shows above it is the user's to keep)
     const ask = this.#mode === "undecided" ? CURSOR_QUERY : "";
+    if (ask) this.#cursorAsked = now;
     this.#actions.push(
       { type: "raw", on: true },
       {
