@@ -30,6 +30,7 @@ import { VERSION } from "./version.ts";
 import { writeAll } from "./output.ts";
 import { installUnexpectedErrorHandlers, terminalPolicy } from "./unexpected.ts";
 import { isUtf8Locale, localeCharset, localeVariable } from "../io/daemon.ts";
+import { exec } from "../io/libc.ts";
 
 const out = (text: string) => writeAll(Deno.stdout, text);
 const err = (text: string) => writeAll(Deno.stderr, text);
@@ -375,7 +376,13 @@ async function askForSession(choices: readonly number[]): Promise<number | undef
   return choices.includes(pid) ? pid : undefined;
 }
 
-/** Runs the client against the server until it exits; its exit status. */
+/**
+ * Runs the client against the server. As mosh's script does, the client takes this process's
+ * place (its pid, terminal, signals and exit status): waiting for it instead kept a second
+ * runtime alive for the session's length (52 MB resident, 18 MB of it private, beside a
+ * `mosh --local` session's client). Where exec fails, the client runs
+ * as a child, waited for. @returns its exit status (from the child only)
+ */
 async function runClient(
   client: SelfCommand,
   args: string[],
@@ -392,8 +399,14 @@ async function runClient(
   if (!o.init) clientEnv.MOSH_NO_TERM_INIT = "1";
   if (!o.scrollback) clientEnv.MOSH_NO_SCROLLBACK = "1";
   Object.assign(clientEnv, client.env);
+  const clientArgs = [...client.args, `-# ${args.join(" ")} |`, server.ip, server.port];
+  try {
+    exec(client.cmd, [client.cmd, ...clientArgs], clientEnv);
+  } catch {
+    // Not replaced: the child below says why if it cannot start either.
+  }
   const child = new Deno.Command(client.cmd, {
-    args: [...client.args, `-# ${args.join(" ")} |`, server.ip, server.port],
+    args: clientArgs,
     env: clientEnv,
     clearEnv: true,
     stdin: "inherit",

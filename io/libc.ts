@@ -156,6 +156,11 @@ const LIBC_SYMBOLS = {
     parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "buffer"],
     result: "i32",
   },
+  execve: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+  // A GNU extension: execve with the PATH search of execvp (in this process's PATH).
+  execvpe: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+  signal: { parameters: ["i32", "pointer"], result: "pointer" },
+  sigprocmask: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   pread: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
@@ -432,16 +437,8 @@ const RESETTABLE_SIGNALS = Array.from({ length: 64 }, (_, i) => i + 1).filter(
  */
 export function spawn(options: SpawnOptions): number {
   const l = libc();
-  for (const key of Object.keys(options.env)) {
-    if (key === "" || key.includes("=")) {
-      throw new TypeError(`An environment variable name must be non-empty without "=": ${key}`);
-    }
-  }
   const argv = cStringArray(options.argv, "command-line argument");
-  const envp = cStringArray(
-    Object.entries(options.env).map(([k, v]) => `${k}=${v}`),
-    "environment entry",
-  );
+  const envp = environment(options.env);
   const file = cString(options.file, "program path");
   const attr = fixedBytes(SPAWNATTR_BYTES);
   const actions = fixedBytes(FILE_ACTIONS_BYTES);
@@ -472,6 +469,51 @@ export function spawn(options: SpawnOptions): number {
     }
   } finally {
     l.posix_spawnattr_destroy(attr);
+  }
+}
+
+/** `env` as a C array of "NAME=value" strings; throws TypeError for a name C cannot carry. */
+function environment(env: Record<string, string>): ReturnType<typeof cStringArray> {
+  for (const key of Object.keys(env)) {
+    if (key === "" || key.includes("=")) {
+      throw new TypeError(`An environment variable name must be non-empty without "=": ${key}`);
+    }
+  }
+  return cStringArray(Object.entries(env).map(([k, v]) => `${k}=${v}`), "environment entry");
+}
+
+const SIG_SETMASK = 2;
+/** signal(2)'s SIG_DFL and SIG_IGN. */
+const SIG_DFL = null;
+const SIG_IGN = Deno.UnsafePointer.create(1n);
+
+/**
+ * Replaces this process with `file` (a path, or a bare name looked up in this process's PATH)
+ * run with `argv` and the whole environment `env`, as mosh's `mosh` script hands the terminal
+ * to mosh-client: the program that waited for its child, a whole runtime for the session's
+ * length, is gone. The new program starts as from a fresh exec: SIGPIPE at its default (every
+ * Deno process ignores it, and an ignored signal stays ignored across exec) and an empty
+ * signal mask; this process's other threads end with it, and only fds without close-on-exec
+ * (stdin, stdout and stderr here) pass on.
+ * @throws SystemError when exec fails (this process goes on as it was)
+ */
+export function exec(file: string, argv: string[], env: Record<string, string>): never {
+  const l = libc();
+  const args = cStringArray(argv, "command-line argument");
+  const envp = environment(env);
+  const path = cString(file, "program path");
+  const sigpipe = signalNumber("SIGPIPE");
+  const mask = fixedBytes(SIGSET_BYTES);
+  check(l.sigprocmask(SIG_SETMASK, sigset([]), mask), "sigprocmask");
+  l.signal(sigpipe, SIG_DFL);
+  try {
+    (file.includes("/") ? l.execve : l.execvpe)(path, args.array, envp.array);
+    throw new SystemError("execve", errno(), JSON.stringify(file)); // errno: only for the message
+  } finally {
+    // Still this program: as it was.
+    l.signal(sigpipe, SIG_IGN);
+    l.sigprocmask(SIG_SETMASK, mask, null);
+    args.strings.length = envp.strings.length = 0; // what the arrays point into lives until here
   }
 }
 

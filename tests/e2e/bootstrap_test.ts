@@ -163,8 +163,8 @@ function descendants(pid: number): number[] {
 }
 
 Deno.test({
-  name: "mosh --local: our client and server daemon skip Deno's look for a newer Deno; " +
-    "the shell's environment is still the user's",
+  name: "mosh --local: the client takes mosh's place; it and the server daemon skip Deno's " +
+    "look for a newer Deno; the shell's environment is still the user's",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -178,14 +178,20 @@ Deno.test({
       const screen = await tmux.waitFor((s) => /check=\S+ parent=\d+/.test(s), 5000, "the echo");
       assert.match(screen, /check=unset/, "the shell got our setting");
       const daemon = Number(/parent=(\d+)/.exec(screen)![1]);
-      const client = descendants(Number(await tmux.format("pane_pid"))).find((pid) => {
+      const pane = descendants(Number(await tmux.format("pane_pid"))).map((pid) => {
         try {
-          return Deno.readTextFileSync(`/proc/${pid}/cmdline`).includes("mosh_client.ts");
+          return { pid, cmdline: Deno.readTextFileSync(`/proc/${pid}/cmdline`) };
         } catch {
-          return false;
+          return { pid, cmdline: "" };
         }
       });
+      const client = pane.find((p) => p.cmdline.includes("mosh_client.ts"))?.pid;
       assert.ok(client, "our client runs in the pane");
+      // The client took the place of `mosh` (exec), as with mosh's script: no runtime waits.
+      const waiting = pane.filter((p) =>
+        p.cmdline.split("\0").some((arg) => arg.endsWith("/cli/mosh.ts"))
+      );
+      assert.deepEqual(waiting, [], "mosh waits beside its client");
       for (const [who, pid] of [["the server daemon", daemon], ["the client", client]] as const) {
         const environ = Deno.readTextFileSync(`/proc/${pid}/environ`).split("\0");
         assert.ok(environ.includes("DENO_NO_UPDATE_CHECK=1"), `${who} (pid ${pid})`);

@@ -132,6 +132,27 @@ Deno.test("a pty whose child exited reads its output, then end of file; then wri
   }
 });
 
+Deno.test("exec: the program takes this process's place, fresh; a failed one leaves it as it was", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", new URL("./_exec.ts", import.meta.url).pathname],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  assert.equal(out.code, 0, text);
+  assert.match(text, /^failed: ENOENT$/m);
+  const pids = [...text.matchAll(/^pid=(\d+)$/gm)].map((m) => m[1]);
+  assert.equal(pids.length, 2, text);
+  assert.equal(pids[0], pids[1], "the shell runs in the same process");
+  // Deno ignores SIGPIPE (bit 12 of SigIgn); the program gets it at its default, and no mask.
+  const sigIgn = (line: RegExp) => BigInt("0x" + line.exec(text)![1]) & (1n << 12n);
+  assert.notEqual(sigIgn(/^before: SigIgn:\s*([0-9a-f]+)$/m), 0n, "SIGPIPE after a failed exec");
+  assert.equal(sigIgn(/^SigIgn:\s*([0-9a-f]+)$/m), 0n, "SIGPIPE still ignored");
+  assert.match(text, /^SigBlk:\s*0+$/m);
+  const env = text.split("\n").filter((l) => /^[A-Z_]+=/.test(l) && !/^(PWD|SHLVL|_)=/.test(l));
+  assert.deepEqual(env.sort(), ["ONLY=this", "PATH=/usr/bin:/bin"]);
+});
+
 Deno.test("tryWaitPid: null while running, the status once, then an error (not a child)", async () => {
   const pty = Pty.spawn({ argv: ["/bin/sh", "-c", "read x; exit 3"], env: {}, cols: 80, rows: 24 });
   try {
