@@ -464,6 +464,7 @@ export class ServerSession {
     this.#typedAt = printable ? now : -Infinity;
     const peer = t.connection.remoteAddr;
     if (peer !== undefined && peer !== this.#peer) {
+      if (this.#peer !== undefined) t.sender.peerMoved(); // what went to the old address
       this.#peer = peer;
       this.#actions.push({ type: "peer", address: peer });
     }

@@ -69,6 +69,8 @@ export class TransportSender<S extends SyncState<S>> {
   #nextAckTime: number;
   #nextSendTime: number;
   #mindelayClock = -1;
+  /** The peer moved: resend what it has not acknowledged at the next tick ({@link peerMoved}). */
+  #resendNow = false;
   #shutdownInProgress = false;
   #shutdownTries = 0;
   #shutdownStart = -1;
@@ -189,11 +191,25 @@ export class TransportSender<S extends SyncState<S>> {
     return Math.max(0, Math.min(this.#nextAckTime, this.#nextSendTime) - now);
   }
 
+  /**
+   * The peer now sends from another address (it roamed, or a NAT rebound it): what it has not
+   * acknowledged went to the old one, so the next tick sends it again, from the last state it
+   * acknowledged, at once rather than at the retransmission timer (a quarter second later on
+   * loopback; mosh waits for the timer).
+   */
+  peerMoved(): void {
+    this.#resendNow = true;
+  }
+
   /** Sends a frame, an ack or a heartbeat if one is due. */
   tick(now: number): Outgoing[] {
     this.#calculateTimers(now);
     if (!this.#connection.hasRemoteAddr) return [];
     if (now < this.#nextAckTime && now < this.#nextSendTime) return [];
+    if (this.#resendNow) {
+      this.#resendNow = false;
+      this.#assumed = 0;
+    }
     let diff = this.#current.diffFrom(this.#sent[this.#assumed].state);
     diff = this.#attemptProspectiveResend(diff);
     if (diff.length === 0) {
@@ -240,6 +256,10 @@ export class TransportSender<S extends SyncState<S>> {
     }
     if (this.#shutdownInProgress || this.#ackNum === SHUTDOWN_NUM) {
       this.#nextAckTime = back.timestamp + interval;
+    }
+    if (this.#resendNow) {
+      if (this.#current.equals(this.#sent[0].state)) this.#resendNow = false; // all acknowledged
+      else this.#nextSendTime = now;
     }
   }
 

@@ -127,6 +127,32 @@ Deno.test("after a reattach the old key is dead: its datagrams reach neither the
   assert.equal(input, "ok");
 });
 
+Deno.test("a client heard from a new address gets what it missed at once, not at the retransmission timer", () => {
+  const s = server();
+  const c = client();
+  exchange(c, s, 0, 2000); // connected and idle, the client at 127.0.0.1:5000
+  // A screenful: more than the sender resends from the last acknowledged state by itself.
+  const text = Array.from({ length: 1500 }, (_, i) => String.fromCharCode(97 + (i * 7) % 26));
+  s.output(2001, enc.encode("missed " + text.join("")));
+  // Everything the server sends now goes to the old address, which a NAT has forgotten.
+  let now = 2001;
+  let heartbeat: Uint8Array | undefined;
+  for (; heartbeat === undefined && now < 10_000; now++) {
+    s.tick(now);
+    s.takeActions();
+    c.tick(now);
+    heartbeat = c.takeActions().find((a) => a.type === "send")?.data;
+  }
+  assert.ok(heartbeat, "the client sent nothing");
+  s.receive(now, heartbeat, "127.0.0.1:6000");
+  const sent = s.takeActions().filter((a) => a.type === "send" && a.to === "127.0.0.1:6000");
+  const bytes = hostInstructions(sent).flatMap((i) => "hostBytes" in i ? [i.hostBytes] : []);
+  assert.ok(
+    bytes.some((b) => new TextDecoder().decode(b).includes("missed")),
+    "the output was not sent again to the new address with the datagram that told of it",
+  );
+});
+
 Deno.test("a reattach that no client follows neither ends the session nor extends its network timeout", () => {
   const s = server({ networkTimeoutMs: 120_000 });
   const c = client();
