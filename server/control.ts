@@ -62,8 +62,8 @@ export interface ControlOptions {
   /** Connections served at once; more are closed at once. Default 8. */
   maxConnections?: number;
   /**
-   * The timers for its pauses and limits: the daemon's loop's (io/main_wait.ts), whose idle
-   * process gives the event loop, and so setTimeout, a turn only every half minute.
+   * The timers for its pauses and limits: the daemon's loop's (io/main_wait.ts), since an idle
+   * daemon gives the event loop (and so setTimeout) a turn only every half minute.
    */
   clock?: Clock;
 }
