@@ -483,9 +483,8 @@ function environment(env: Record<string, string>): ReturnType<typeof cStringArra
 }
 
 const SIG_SETMASK = 2;
-/** signal(2)'s SIG_DFL and SIG_IGN. */
+/** signal(2)'s SIG_DFL. */
 const SIG_DFL = null;
-const SIG_IGN = Deno.UnsafePointer.create(1n);
 
 /**
  * Replaces this process with `file` (a path, or a bare name looked up in this process's PATH)
@@ -505,13 +504,13 @@ export function exec(file: string, argv: string[], env: Record<string, string>):
   const sigpipe = signalNumber("SIGPIPE");
   const mask = fixedBytes(SIGSET_BYTES);
   check(l.sigprocmask(SIG_SETMASK, sigset([]), mask), "sigprocmask");
-  l.signal(sigpipe, SIG_DFL);
+  const sigpipeBefore = l.signal(sigpipe, SIG_DFL);
   try {
     (file.includes("/") ? l.execve : l.execvpe)(path, args.array, envp.array);
     throw new SystemError("execve", errno(), JSON.stringify(file)); // errno: only for the message
   } finally {
     // Still this program: as it was.
-    l.signal(sigpipe, SIG_IGN);
+    l.signal(sigpipe, sigpipeBefore);
     l.sigprocmask(SIG_SETMASK, mask, null);
     args.strings.length = envp.strings.length = 0; // what the arrays point into lives until here
   }
