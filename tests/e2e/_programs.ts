@@ -88,6 +88,16 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/** The pids of `pid`'s children (its main thread's), none once it is gone. */
+export function children(pid: number): number[] {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim().split(/\s+/)
+      .filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Runs `mosh-server new ARGS -- COMMAND` (ours or Debian's) and reads its startup lines.
  * @param prefix a command that runs it (e.g. `prlimit --core=...`), if any

@@ -8,7 +8,7 @@ import { selfCommand } from "../../cli/self.ts";
 import { shellQuote, Tmux } from "./_tmux.ts";
 import { freePort, sshdUnavailable, startSshd } from "./_sshd.ts";
 import { moshMissing } from "../_debian_mosh.ts";
-import { OUR_SERVER_LINE } from "./_programs.ts";
+import { children, OUR_SERVER_LINE } from "./_programs.ts";
 
 const why = sshdUnavailable();
 if (why) console.warn(why);
@@ -152,14 +152,7 @@ Deno.test({
 
 /** `pid` and every process below it. */
 function descendants(pid: number): number[] {
-  let kids: number[] = [];
-  try {
-    kids = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim().split(/\s+/)
-      .filter(Boolean).map(Number);
-  } catch {
-    // gone
-  }
-  return [pid, ...kids.flatMap(descendants)];
+  return [pid, ...children(pid).flatMap(descendants)];
 }
 
 Deno.test({

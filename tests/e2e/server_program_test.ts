@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { selfCommand } from "../../cli/self.ts";
-import { processAlive, startServer, waitGone } from "./_programs.ts";
+import { children, processAlive, startServer, waitGone } from "./_programs.ts";
 import { ImpairmentProxy } from "./_proxy.ts";
 import { clientCommand } from "./_programs.ts";
 import { shellQuote, sleep, Tmux } from "./_tmux.ts";
@@ -35,15 +35,6 @@ function fds(pid: number): string[] {
       return e.name;
     }
   });
-}
-
-function children(pid: number): number[] {
-  try {
-    return Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim().split(/\s+/)
-      .filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
 }
 
 Deno.test({
