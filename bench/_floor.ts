@@ -13,10 +13,13 @@
  * `RUN_ENV`: no look for a newer Deno, which costs a waiting process 3 MB), so that the floor
  * is the runtime's and not the CLI's.
  *
+ * A second floor, the parts floor ({@link partsIdle}), is what the parts every session needs
+ * hold on top: native AES, a UDP socket and the terminal emulator, loaded and waiting.
+ *
  * @module
  */
 
-import { RUN_ENV } from "../cli/self.ts";
+import { RUN_ENV, V8_FLAGS } from "../cli/self.ts";
 import { privateMb, rssMb } from "./_measure.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -54,10 +57,34 @@ export async function floorStartMs(): Promise<number> {
  * Resident memory, all and private, MB, of a bare `deno run` that waits, `settleMs` after its
  * launch.
  */
-export async function floorIdle(settleMs: number): Promise<{ rss: number; private: number }> {
+export function floorIdle(settleMs: number): Promise<Idle> {
   paths ??= scripts();
+  return idleOf(["run", "--quiet", "--no-config", paths.waiting], settleMs);
+}
+
+/**
+ * Idle resident memory, all and private, of bench/_parts.ts: the parts every session of ours
+ * loads (native AES keyed, a UDP socket, the terminal emulator) and nothing else, run as our
+ * programs run from source (cli/self.ts: the same flags, configuration and environment).
+ * Set against the bare floor, it is what those parts cost in this runtime; an idle program's
+ * figure above it is the session's own.
+ */
+export function partsIdle(settleMs: number): Promise<Idle> {
+  const script = new URL("./_parts.ts", import.meta.url).pathname;
+  const config = new URL("../deno.json", import.meta.url).pathname;
+  return idleOf(["run", "-A", "--quiet", V8_FLAGS, "--config", config, script], settleMs);
+}
+
+/** Resident memory of a process that waits: all of it, and the part it alone holds, MB. */
+export interface Idle {
+  rss: number;
+  private: number;
+}
+
+/** Runs `deno` with `args`, reads its memory after `settleMs`, and kills it. */
+async function idleOf(args: string[], settleMs: number): Promise<Idle> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--no-config", paths.waiting],
+    args,
     env: RUN_ENV,
     stdin: "null",
     stdout: "null",

@@ -5,6 +5,8 @@
  *
  * Resident memory and start-up are also set against the runtime's floor, a bare `deno run`
  * measured in the same run (bench/_floor.ts): the part of our figures that is Deno's, not ours.
+ * The parts floor beside it (bench/_parts.ts) is a process that loads only the parts every
+ * session needs (native AES, a UDP socket, the emulator) and waits: what they cost here.
  *
  *   deno task bench:compare [--quick] [--no-scrollback]
  *     [--only=echo,bulk,startup,rebind,idle,scrollback,micro,settled]
@@ -29,7 +31,7 @@ import {
   rssMb,
   threadCpuSeconds,
 } from "./_measure.ts";
-import { floorIdle, floorStartMs, removeFloorScripts } from "./_floor.ts";
+import { floorIdle, floorStartMs, partsIdle, removeFloorScripts } from "./_floor.ts";
 import { SCROLLBACK_OFF, scrollbackTable } from "./scrollback_compare.ts";
 
 const quick = Deno.args.includes("--quick");
@@ -63,6 +65,8 @@ function session(kind: Kind, opts: { oneWay?: number; predict?: string } = {}) {
 /** The runtime's floors a row can be set against (bench/_floor.ts). */
 type Floor = "rss" | "private" | "start";
 const floors: Record<Floor, number[]> = { rss: [], private: [], start: [] };
+/** The parts floor's idle resident memory, all and private, MB (bench/_parts.ts). */
+const parts = { rss: [] as number[], private: [] as number[] };
 /** How long a session settles after its prompt before idle figures are taken, ms. */
 const SETTLE_MS = 4000;
 /** How long after `seq` its resident memory is read again, ms. */
@@ -85,12 +89,18 @@ function record(what: string, unit: string, kind: Kind, value: number, floor?: F
   row.values[kind].push(value);
 }
 
-/** The floor, once a round: a bare `deno run`'s start-up (three launches) and idle memory. */
+/**
+ * The floors, once a round: a bare `deno run`'s start-up (three launches) and idle memory, and
+ * the idle memory of the parts every session loads.
+ */
 async function floor(): Promise<void> {
   for (let i = 0; i < 3; i++) floors.start.push(await floorStartMs());
   const idle = await floorIdle(SETTLE_MS);
   floors.rss.push(idle.rss);
   floors.private.push(idle.private);
+  const p = await partsIdle(SETTLE_MS);
+  parts.rss.push(p.rss);
+  parts.private.push(p.private);
 }
 
 /** Keystroke to screen: type distinct letters at the prompt, time each echo. */
@@ -316,6 +326,15 @@ if (floors.start.length) {
     `Floor, a bare \`deno run\` (${Deno.version.deno}): start-up ${fmt(floorOf.start)} ms ` +
       `(an empty script, launch to exit); idle RSS ${fmt(floorOf.rss)} MB, of it private ` +
       `${fmt(floorOf.private)} MB (a script waiting on a timer)\n`,
+  );
+}
+if (parts.rss.length) {
+  const rss = median(parts.rss), own = median(parts.private);
+  console.log(
+    `Parts floor, the parts every session loads and nothing else (AES keyed over libcrypto, a ` +
+      `UDP socket, the emulator; bench/_parts.ts): idle RSS ${fmt(rss)} MB ` +
+      `(${(rss / floorOf.rss).toFixed(2)} times the floor), of it private ${fmt(own)} MB ` +
+      `(${(own / floorOf.private).toFixed(2)})\n`,
   );
 }
 console.log("| scenario | mosh 1.4.0 | ours | ours / mosh | ours / floor |");

@@ -19,7 +19,7 @@ type V8Gc = (options?: { type: "major"; execution: "sync"; flavor: "last-resort"
  * pages back (a plain `gc()` kept most of them: 118 → 116 MB resident in a test, against 43);
  * then the same for the C heap ({@link mallocTrim}).
  */
-function exposedGc(): (() => void) | undefined {
+export function exposedGc(): (() => void) | undefined {
   const gc = (globalThis as { gc?: V8Gc }).gc;
   if (!gc) return undefined;
   let trim: (() => void) | null | undefined; // bound at the first collection, not at start-up
