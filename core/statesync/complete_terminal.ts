@@ -151,6 +151,12 @@ export class CompleteTerminal implements SyncState<CompleteTerminal> {
   /** State 0: the peer holds nothing yet, so a diff from it may carry all the kept history. */
   readonly #fresh: boolean;
   /**
+   * This state shows state 0's screen (state 0, or it with only an echo ack, features, notice
+   * or history length changed): a blank screen at this side's starting size, which the other
+   * side's state 0 need not share (see {@link diffFrom}).
+   */
+  readonly #startScreen: boolean;
+  /**
    * On a client, the history rows that came with this state's diff (not part of the state:
    * equal states may have come with different rows).
    */
@@ -164,6 +170,7 @@ export class CompleteTerminal implements SyncState<CompleteTerminal> {
     context: TerminalContext,
     source: HistorySource | null,
     fresh = false,
+    startScreen = fresh,
     delivered: DeliveredHistory | null = null,
   ) {
     this.fb = fb;
@@ -171,6 +178,7 @@ export class CompleteTerminal implements SyncState<CompleteTerminal> {
     this.#context = context;
     this.#source = source;
     this.#fresh = fresh;
+    this.#startScreen = startScreen;
     this.delivered = delivered;
   }
 
@@ -213,7 +221,8 @@ export class CompleteTerminal implements SyncState<CompleteTerminal> {
 
   #with(extras: Partial<Extras>): CompleteTerminal {
     const all = { ...this.#extras, ...extras };
-    return new CompleteTerminal(this.fb, all, this.#context, this.#source);
+    const start = this.#startScreen; // the same screen
+    return new CompleteTerminal(this.fb, all, this.#context, this.#source, false, start);
   }
 
   /** This state with another screen (the server's newest snapshot). */
@@ -251,8 +260,15 @@ export class CompleteTerminal implements SyncState<CompleteTerminal> {
     }
     if (existing.echoAck !== this.echoAck) list.push({ echoAck: this.echoAck });
     const a = existing.fb, b = this.fb;
-    if (!a.equals(b)) {
-      if (a.width !== b.width || a.height !== b.height) {
+    // State 0 is blank at each side's own starting size: the server's terminal's, the client's
+    // window's. They need not agree (a window that is not 80x24, a client that attaches), and
+    // the sender diffs from state 0 again until the client acknowledges a state, by when the
+    // server's screen may be back at its starting size. So a diff from state 0's screen always
+    // says the size; mosh's says it only when the server's two sizes differ, which leaves such
+    // a client applying this diff, and every later one, to a screen of the wrong size.
+    const sizeUnsaid = existing.#startScreen && !this.#startScreen;
+    if (sizeUnsaid || !a.equals(b)) {
+      if (sizeUnsaid || a.width !== b.width || a.height !== b.height) {
         list.push({ resize: { width: b.width, height: b.height } });
       }
       const bytes = newFrame(a, b);
@@ -343,7 +359,8 @@ export class CompleteTerminal implements SyncState<CompleteTerminal> {
       } else drawn = true;
     }
     if (!drawn) {
-      return new CompleteTerminal(this.fb, extras, this.#context, null, false, delivered);
+      const start = this.#startScreen;
+      return new CompleteTerminal(this.fb, extras, this.#context, null, false, start, delivered);
     }
     const emulator = this.#context.emulatorAt(this.fb);
     for (const item of list) {
@@ -352,13 +369,17 @@ export class CompleteTerminal implements SyncState<CompleteTerminal> {
     }
     emulator.takeReplies();
     const fb = this.#context.snapshot();
-    return new CompleteTerminal(fb, extras, this.#context, null, false, delivered);
+    return new CompleteTerminal(fb, extras, this.#context, null, false, false, delivered);
   }
 
-  /** The same screen, echo ack, features, notice and history length. */
+  /**
+   * The same screen, echo ack, features, notice and history length; and both or neither
+   * showing state 0's screen, since a diff between those is never empty (see {@link diffFrom}).
+   */
   equals(other: CompleteTerminal): boolean {
     const a = this.#extras, b = other.#extras;
-    return a.echoAck === b.echoAck && a.features === b.features &&
+    return this.#startScreen === other.#startScreen &&
+      a.echoAck === b.echoAck && a.features === b.features &&
       a.historyEnd === b.historyEnd && sameNotice(a.notice, b.notice) && this.fb.equals(other.fb);
   }
 

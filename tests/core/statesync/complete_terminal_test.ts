@@ -61,6 +61,33 @@ Deno.test("a diff is echo ack, then resize, then host bytes, and applies exactly
   assert.equal(got.fb.title, "t");
 });
 
+Deno.test("a diff from state 0 says the size: the client's state 0 is at its own window's", () => {
+  // The server starts at 80x24 and the client's window is 20x5: their states 0 differ in size.
+  // The server's screen goes to 20x5 (the client's first resize) and back to 80x24 (a second
+  // one) before any acknowledgement, so the sender diffs from state 0 again: 80x24 to 80x24.
+  const e = new Emulator(80, 24);
+  const state0 = CompleteTerminal.initial(80, 24);
+  const client0 = CompleteTerminal.initial(20, 5, new TerminalContext());
+  e.resize(20, 5);
+  e.write(enc("\r\n$ " + " ".repeat(18)));
+  const at20 = state0.withFramebuffer(e.snapshot());
+  assert.equal(frameDifference(client0.apply(at20.diffFrom(state0))!.fb, at20.fb), null);
+  e.resize(80, 24);
+  const at80 = at20.withFramebuffer(e.snapshot());
+  assert.equal(frameDifference(client0.apply(at80.diffFrom(state0))!.fb, at80.fb), null);
+
+  // A new screen equal to state 0's still differs from it: the client needs the size.
+  const blank = state0.withFramebuffer(Framebuffer.blank(80, 24));
+  assert.ok(!blank.equals(state0));
+  assert.equal(frameDifference(client0.apply(blank.diffFrom(state0))!.fb, blank.fb), null);
+  // A state that keeps state 0's screen (an echo ack alone) is drawn from as state 0 is.
+  const acked = state0.withEchoAck(3n);
+  const clientAcked = client0.apply(acked.diffFrom(state0))!;
+  assert.equal(clientAcked.echoAck, 3n);
+  const next = at80.withEchoAck(3n);
+  assert.equal(frameDifference(clientAcked.apply(next.diffFrom(acked))!.fb, next.fb), null);
+});
+
 Deno.test("malformed diffs, acks going back and absurd sizes are refused", () => {
   const s = CompleteTerminal.initial(10, 3).withEchoAck(4n);
   assert.equal(s.apply(Uint8Array.of(0x0a, 0x05, 0x01)), null);
