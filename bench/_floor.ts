@@ -20,7 +20,7 @@
  */
 
 import { RUN_ENV, V8_FLAGS } from "../cli/self.ts";
-import { privateMb, rssMb } from "./_measure.ts";
+import { peakRssMb, privateMb, rssMb } from "./_measure.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -63,22 +63,25 @@ export function floorIdle(settleMs: number): Promise<Idle> {
 }
 
 /**
- * Idle resident memory, all and private, of bench/_parts.ts: the parts every session of ours
- * loads (native AES keyed, a UDP socket, the terminal emulator) and nothing else, run as our
- * programs run from source (cli/self.ts: the same flags, configuration and environment).
- * Set against the bare floor, it is what those parts cost in this runtime; an idle program's
- * figure above it is the session's own.
+ * Resident memory of bench/_parts.ts: the parts every session of ours loads (native AES keyed,
+ * a UDP socket, the terminal emulator) and nothing else, run as our programs run from source
+ * (cli/self.ts: the same flags, configuration and environment). Set against the bare floor, it
+ * is what those parts cost in this runtime; an idle program's figure above it is the
+ * session's own. With `seq`, its emulator has read `seq 1 1000000`'s output first, and `peak`
+ * is the least that flood takes a server to.
  */
-export function partsIdle(settleMs: number): Promise<Idle> {
+export function partsIdle(settleMs: number, seq = false): Promise<Idle> {
   const script = new URL("./_parts.ts", import.meta.url).pathname;
   const config = new URL("../deno.json", import.meta.url).pathname;
-  return idleOf(["run", "-A", "--quiet", V8_FLAGS, "--config", config, script], settleMs);
+  const args = ["run", "-A", "--quiet", V8_FLAGS, "--config", config, script];
+  return idleOf(seq ? [...args, "seq"] : args, settleMs);
 }
 
-/** Resident memory of a process that waits: all of it, and the part it alone holds, MB. */
+/** Resident memory of a process that waits: all of it, the part it alone holds, its peak, MB. */
 export interface Idle {
   rss: number;
   private: number;
+  peak: number;
 }
 
 /** Runs `deno` with `args`, reads its memory after `settleMs`, and kills it. */
@@ -92,7 +95,7 @@ async function idleOf(args: string[], settleMs: number): Promise<Idle> {
   }).spawn();
   try {
     await sleep(settleMs);
-    return { rss: rssMb(child.pid), private: privateMb(child.pid) };
+    return { rss: rssMb(child.pid), private: privateMb(child.pid), peak: peakRssMb(child.pid) };
   } finally {
     child.kill("SIGKILL");
     await child.status;

@@ -8,6 +8,10 @@
  * program holds above this is the session itself; what this holds above the bare floor is
  * the price of those parts in this runtime.
  *
+ * With the argument `seq`, the emulator then reads what `seq 1 1000000` prints, as a server's
+ * emulator does in the benchmark's bulk row (in lines of a thousand, without a process or a
+ * pty): its peak is the least a flood of that size can take the server to.
+ *
  * @module
  */
 
@@ -25,6 +29,15 @@ await socket.receive();
 
 const emulator = new Emulator(80, 24);
 emulator.write(new TextEncoder().encode("parts\r\n$ "));
+
+if (Deno.args.includes("seq")) {
+  const encoder = new TextEncoder();
+  for (let from = 1; from <= 1_000_000; from += 1000) {
+    let text = "";
+    for (let i = from; i < from + 1000; i++) text += `${i}\r\n`;
+    emulator.write(encoder.encode(text));
+  }
+}
 
 // What loading left behind goes, as the programs' garbage goes after a burst (io/idle_gc.ts).
 exposedGc()?.();

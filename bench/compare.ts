@@ -65,8 +65,11 @@ function session(kind: Kind, opts: { oneWay?: number; predict?: string } = {}) {
 /** The runtime's floors a row can be set against (bench/_floor.ts). */
 type Floor = "rss" | "private" | "start";
 const floors: Record<Floor, number[]> = { rss: [], private: [], start: [] };
-/** The parts floor's idle resident memory, all and private, MB (bench/_parts.ts). */
-const parts = { rss: [] as number[], private: [] as number[] };
+/**
+ * The parts floor's idle resident memory, all and private, and its peak after its emulator
+ * read `seq 1 1000000`'s output, MB (bench/_parts.ts).
+ */
+const parts = { rss: [] as number[], private: [] as number[], seqPeak: [] as number[] };
 /** How long a session settles after its prompt before idle figures are taken, ms. */
 const SETTLE_MS = 4000;
 /** How long after `seq` its resident memory is read again, ms. */
@@ -101,6 +104,7 @@ async function floor(): Promise<void> {
   const p = await partsIdle(SETTLE_MS);
   parts.rss.push(p.rss);
   parts.private.push(p.private);
+  if (wanted("bulk")) parts.seqPeak.push((await partsIdle(SETTLE_MS, true)).peak);
 }
 
 /** Keystroke to screen: type distinct letters at the prompt, time each echo. */
@@ -334,7 +338,12 @@ if (parts.rss.length) {
     `Parts floor, the parts every session loads and nothing else (AES keyed over libcrypto, a ` +
       `UDP socket, the emulator; bench/_parts.ts): idle RSS ${fmt(rss)} MB ` +
       `(${(rss / floorOf.rss).toFixed(2)} times the floor), of it private ${fmt(own)} MB ` +
-      `(${(own / floorOf.private).toFixed(2)})\n`,
+      `(${(own / floorOf.private).toFixed(2)})` +
+      (parts.seqPeak.length
+        ? `; peak after its emulator read \`seq 1 1000000\`'s output ` +
+          `${fmt(median(parts.seqPeak))} MB (${(median(parts.seqPeak) / floorOf.rss).toFixed(2)})`
+        : "") +
+      "\n",
   );
 }
 console.log("| scenario | mosh 1.4.0 | ours | ours / mosh | ours / floor |");
