@@ -44,12 +44,14 @@ export function peakRssMb(pid: number): number {
  * for an idle process that runs a few milliseconds a minute. This does not count threads that
  * have already exited, so it is for spans over which a process's threads stay (a flood);
  * {@link cpuSecondsOver} is for the others.
+ * @param only counts only the threads whose name (`comm`) it accepts, when given
  */
-export function threadCpuSeconds(pid: number): number {
+export function threadCpuSeconds(pid: number, only?: (name: string) => boolean): number {
   try {
     let ns = 0;
     for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
       try {
+        if (only && !only(Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/comm`))) continue;
         ns += Number(
           Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/schedstat`).split(" ")[0],
         );

@@ -128,6 +128,12 @@ async function echo(kind: Kind, rtt: number, predict: string): Promise<void> {
   }
 }
 
+/**
+ * V8's worker threads (garbage collection and compilation off the main thread, named
+ * "V8 DefaultWorker"): the part of a client's CPU that is the engine's, not our code's.
+ */
+const v8Thread = (name: string) => name.startsWith("V8 ");
+
 /** seq 1 1000000: time to the screen, CPU, memory and traffic. */
 async function bulk(kind: Kind): Promise<void> {
   const s = await session(kind);
@@ -136,6 +142,7 @@ async function bulk(kind: Kind): Promise<void> {
     await sleep(500);
     // The scheduler's nanoseconds, as for idle: a client's run is a few 10 ms ticks.
     const cpu0 = [threadCpuSeconds(s.server!.pid), threadCpuSeconds(s.pty.pid)];
+    const v8Cpu0 = threadCpuSeconds(s.pty.pid, v8Thread);
     const traffic0 = structuredClone(s.proxy!.stats);
     const t = s.type("seq 1 1000000\r");
     const at = await s.waitFor(
@@ -147,6 +154,7 @@ async function bulk(kind: Kind): Promise<void> {
     record("seq 1 1000000 to the screen", "s", kind, (at - t) / 1000);
     record("  server CPU", "s", kind, threadCpuSeconds(s.server!.pid) - cpu0[0]);
     record("  client CPU", "s", kind, threadCpuSeconds(s.pty.pid) - cpu0[1]);
+    record("  of it V8's own threads", "s", kind, threadCpuSeconds(s.pty.pid, v8Thread) - v8Cpu0);
     record("  server peak RSS", "MB", kind, peakRssMb(s.server!.pid), "rss");
     record("  client peak RSS", "MB", kind, peakRssMb(s.pty.pid), "rss");
     const st = s.proxy!.stats;
