@@ -31,8 +31,8 @@
  * overlays included; `rows` are only rows the server confirmed (history rows and markers),
  * oldest first. Then only `rows` enter the history: rows of `shown` go there only in the
  * fast path, where they are equal, cell for cell and wrap for wrap, to the rows pushed. Rows
- * wider than the screen are folded into soft-wrapped pieces, narrower ones extended with
- * empty cells (such a row's soft wrap cannot be shown and is dropped).
+ * of another width are folded to the screen's a logical line at a time (`fitRows`), as a
+ * terminal that reflows shows a long line.
  *
  * @module
  */
@@ -73,7 +73,7 @@ export function historyFrame(
   const safe: DisplayOptions = { ...opts, scrollbackSafe: true };
   if (rows.length === 0) return newFrame(shown, target, safe);
   const w = target.width, h = target.height;
-  const lines = rows.flatMap((r) => fitRow(r, w));
+  const lines = fitRows(rows, w);
   let out = "";
   let screen: Framebuffer;
   const f = new FrameWriter(w, []);
@@ -168,30 +168,62 @@ export function historyMarkerRow(skipped: number, width: number): Row {
 }
 
 /**
- * `row` as rows `width` wide: cut into soft-wrapped pieces when wider (a wide character that
- * would straddle the edge starts the next piece; empty cells at the end need no piece), or
- * extended with empty cells when narrower.
+ * `rows` (history, oldest first) as rows `width` wide, as a terminal that reflows shows them:
+ * each logical line (rows joined by soft wraps) is cut into soft-wrapped pieces as one run of
+ * cells. Folding a wrapped row on its own would end it in a piece short of the edge, where no
+ * soft wrap can show, and its continuation would become a line of its own. A line already
+ * `width` wide is kept as it is; a narrower one is extended with empty cells; a wide character
+ * that would straddle the edge starts the next piece; empty cells at a line's end need no
+ * piece; a last row that wraps (its line goes on past `rows`) is folded as far as it goes.
  */
-export function fitRow(row: Row, width: number): Row[] {
-  if (row.width === width) return [row];
-  let used = row.width;
-  while (used > 0 && row.isEmpty(used - 1) && row.bg(used - 1) === DEFAULT_COLOR) used--;
-  if (used <= width) return [row.resized(width)];
+export function fitRows(rows: readonly Row[], width: number): Row[] {
+  const out: Row[] = [];
+  for (let start = 0; start < rows.length;) {
+    let end = start + 1;
+    while (end < rows.length && rows[end - 1].wrap) end++;
+    const line = rows.slice(start, end);
+    if (line.every((r) => r.width === width)) out.push(...line);
+    else out.push(...foldLine(line, width));
+    start = end;
+  }
+  return out;
+}
+
+/** One logical line's rows (each but the last soft-wrapped) cut into rows `width` wide. */
+function foldLine(line: readonly Row[], width: number): Row[] {
+  // The line's cells, in order: wrapped rows end in a grapheme, so only the last row has
+  // empty cells at its end to leave out.
+  const cells: { row: Row; col: number }[] = [];
+  const last = line[line.length - 1];
+  for (const row of line) {
+    let used = row.width;
+    if (row === last) {
+      while (used > 0 && row.isEmpty(used - 1) && row.bg(used - 1) === DEFAULT_COLOR) used--;
+    }
+    for (let col = 0; col < used; col++) {
+      if (row.code(col) !== CONTINUATION) cells.push({ row, col });
+    }
+  }
+  if (cells.length === 0) return [last.resized(width)];
   const out: Row[] = [];
   let at = 0;
-  while (at < used) {
+  while (at < cells.length) {
     const b = new RowBuilder(width);
     let x = 0;
-    while (at < used && x < width) {
-      const wide = row.isWide(at);
-      if (wide && x === width - 1) break; // it starts the next piece
-      const cell = row.cell(at);
+    while (at < cells.length && x < width) {
+      const { row, col } = cells[at];
+      const wide = row.isWide(col);
+      if (wide && x === width - 1) {
+        if (x > 0) break; // it starts the next piece
+        at++; // a one-column screen cannot show it at all
+        continue;
+      }
+      const cell = row.cell(col);
       b.set(x, cell.text, cell.renditions, wide ? 2 : undefined);
       x += wide ? 2 : 1;
-      at += wide ? 2 : 1;
-      if (at < row.width && row.code(at) === CONTINUATION && !wide) at++;
+      at++;
     }
-    b.wrap = at < used || row.wrap;
+    b.wrap = at < cells.length || last.wrap;
     out.push(b.build());
   }
   return out;

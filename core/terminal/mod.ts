@@ -30,7 +30,7 @@ export {
 export { type Cell, Row, RowBuilder } from "./row.ts";
 export { Attr, colorKind, DEFAULT_COLOR, palette, Renditions, rgb, sgr } from "./renditions.ts";
 export { type DisplayOptions, newFrame } from "./display.ts";
-export { fitRow, historyFrame, historyMarkerRow } from "./history_frame.ts";
+export { fitRows, historyFrame, historyMarkerRow } from "./history_frame.ts";
 export {
   decodeHistoryRows,
   encodeHistoryRows,

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Emulator } from "../../../core/terminal/emulator.ts";
 import type { Framebuffer } from "../../../core/terminal/framebuffer.ts";
-import { fitRow, historyFrame, historyMarkerRow } from "../../../core/terminal/history_frame.ts";
+import { fitRows, historyFrame, historyMarkerRow } from "../../../core/terminal/history_frame.ts";
 import { Attr, Renditions } from "../../../core/terminal/renditions.ts";
 import { type Row, RowBuilder } from "../../../core/terminal/row.ts";
 import { ModelTerminal } from "./_model_terminal.ts";
@@ -145,15 +145,77 @@ Deno.test("rows of another width are folded into soft-wrapped pieces, or extende
     (x, ch) => (wide.set(x, ch, Renditions.DEFAULT), x + (ch === "中" ? 2 : 1)),
     0,
   );
-  const pieces = fitRow(wide.build(), 3);
+  const pieces = fitRows([wide.build()], 3);
   // A wide character that does not fit leaves an empty last cell: no soft wrap can show.
   assert.deepEqual(text(pieces), ["ab", "中c+", "def+", "g"]);
-  assert.deepEqual(text(fitRow(wide.build(), 4)), ["ab中+", "cdef+", "g"]);
-  assert.deepEqual(text(fitRow(new RowBuilder(10).set(0, "x", Renditions.DEFAULT).build(), 4)), [
+  assert.deepEqual(text(fitRows([wide.build()], 4)), ["ab中+", "cdef+", "g"]);
+  assert.deepEqual(text(fitRows([new RowBuilder(10).set(0, "x", Renditions.DEFAULT).build()], 4)), [
     "x",
   ]);
-  const narrow = fitRow(new RowBuilder(3).set(2, "y", Renditions.DEFAULT).build(), 6);
+  const narrow = fitRows([new RowBuilder(3).set(2, "y", Renditions.DEFAULT).build()], 6);
   assert.deepEqual([narrow.length, narrow[0].width, narrow[0].toText()], [1, 6, "  y   "]);
+});
+
+Deno.test("a soft-wrapped line from a screen of another width is folded as one line, as a terminal reflows it", () => {
+  // The whole-session simulator's case: 21 spaces that wrap into "0:0:" on the server's 21
+  // columns reach a terminal of 20. Folding row by row left a piece of one space that cannot
+  // be soft-wrapped, so the line's end became a line of its own.
+  const e = new Emulator(21, 2, { historyLimit: 100 });
+  e.write(enc(`${" ".repeat(21)}0:0:\r\na\r\nb`));
+  const rows = e.historyRows(0, e.historyEnd);
+  assert.deepEqual(text(rows), ["+", "0:0:"]);
+  const target = e.snapshot().resized(20, 2);
+  const m = new ModelTerminal(20, 2);
+  m.write(historyFrame(null, rows, target));
+  assert.deepEqual(text(m.history()), ["+", " 0:0:"]);
+  assert.equal(m.history()[0].toText(), " ".repeat(20));
+});
+
+Deno.test("rows are folded a logical line at a time: a soft wrap joins a row to the next", () => {
+  // Narrower screens and wider ones alike; rows that do not wrap into the next stay apart.
+  const row = (s: string, wrap = false) => {
+    const b = new RowBuilder(s.length);
+    [...s].forEach((ch, i) => ch !== " " && b.set(i, ch, Renditions.DEFAULT));
+    b.wrap = wrap;
+    return b.build();
+  };
+  const line = [row("abcde", true), row("fghij", true), row("k    "), row("l    ")];
+  assert.deepEqual(text(fitRows(line, 4)), ["abcd+", "efgh+", "ijk", "l"]);
+  assert.deepEqual(text(fitRows(line, 7)), ["abcdefg+", "hijk", "l"]);
+  assert.deepEqual(text(fitRows(line, 11)), ["abcdefghijk", "l"]);
+  assert.deepEqual(fitRows(line, 5), line, "rows of the screen's width are kept as they are");
+  // A line whose end is still on the server's screen is folded as far as it goes.
+  assert.deepEqual(text(fitRows(line.slice(0, 2), 3)), ["abc+", "def+", "ghi+", "j"]);
+});
+
+Deno.test("folded to any width, history holds the same logical lines (property)", () => {
+  // Printed narrow text only: a piece that a wide character does not fit in ends in an empty
+  // cell, which cannot be soft-wrapped (see the test above).
+  const joined = (rows: readonly Row[]) => {
+    const lines: string[] = [];
+    let line = "";
+    for (const r of rows) {
+      line += r.toText();
+      if (!r.wrap) lines.push(line.trimEnd()), line = "";
+    }
+    return [...lines, line];
+  };
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 2, max: 30 }),
+      fc.integer({ min: 2, max: 30 }),
+      fc.array(fc.string({ unit: fc.constantFrom("a", "b", " "), maxLength: 70 })),
+      (from, to, lines) => {
+        const e = new Emulator(from, 2, { historyLimit: 1000 });
+        e.write(enc(lines.join("\r\n") + "\r\n\r\n"));
+        const rows = e.historyRows(e.historyStart, e.historyEnd);
+        const folded = fitRows(rows, to);
+        assert.ok(folded.every((r) => r.width === to));
+        assert.deepEqual(joined(folded), joined(rows));
+      },
+    ),
+    params(300),
+  );
 });
 
 /** Random sessions drawn on the model terminal: what `historyFrame` is for. */
