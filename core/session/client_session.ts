@@ -10,8 +10,8 @@
  *   the keys go to the network.
  * - **Drawing** is `newFrame(what the terminal shows, what it should show)`: the server's
  *   newest screen with the predictions and the notification bar on top, so the terminal only
- *   ever receives the difference; a repaint (Ctrl-L, resume) is the same call with nothing
- *   assumed.
+ *   ever receives the difference; a repaint (Ctrl-L, resize, resume) is the same call with
+ *   nothing assumed, after leaving the alternate screen if the session had entered it.
  * - **The notification bar**: "Nothing received from server" after {@link CONNECTING_NOTICE_MS}
  *   without a first state, mosh's "Last contact" count-up, send errors, failed integrity checks,
  *   the escape key's help.
@@ -30,7 +30,7 @@ import { Transport } from "../transport/transport.ts";
 import { UserStream } from "../statesync/user_stream.ts";
 import { CompleteTerminal } from "../statesync/complete_terminal.ts";
 import type { Framebuffer } from "../terminal/framebuffer.ts";
-import { type DisplayOptions, newFrame } from "../terminal/display.ts";
+import { type DisplayOptions, LEAVE_ALTERNATE, newFrame } from "../terminal/display.ts";
 import { historyFrame, historyMarkerRow } from "../terminal/history_frame.ts";
 import { Row } from "../terminal/row.ts";
 import { type DisplayPreference, PredictionEngine } from "../prediction/prediction.ts";
@@ -401,12 +401,14 @@ export class ClientSession {
     const end = this.#mode === "mosh"
       ? (this.#termInit ? this.#caps.rmcup : "")
       : this.#shown?.alternate
-      ? "\x1b[?1049l"
+      ? LEAVE_ALTERNATE
       : "";
     this.#actions.push(
       { type: "write", text: MOUSE_AND_CURSOR_RESET + end },
       { type: "raw", on: false },
     );
+    // The terminal is the user's again: what it shows is no longer the session's frame.
+    this.#shown = null;
   }
 
   /**
@@ -541,11 +543,17 @@ export class ClientSession {
         { scrollbackSafe: true, topRowContinues: this.#topRowContinues }),
     };
     const from = this.#repaint ? null : this.#shown;
-    let out: string;
+    // A repaint draws from nothing, and drawing from nothing starts on the main screen: the
+    // hidden main screen and history are drawn there before the alternate screen is entered.
+    // A resize or a repaint request leaves the terminal on the alternate screen the session
+    // put it on, so leave it first; else the main screen is drawn onto the alternate one, and
+    // the terminal's own main screen (cut or reflowed by the resize) is what the application
+    // finds when it leaves the alternate screen.
+    let out = from === null && this.#shown?.alternate ? LEAVE_ALTERNATE : "";
     if (history.length) {
-      out = historyFrame(from, history, target, options);
+      out += historyFrame(from, history, target, options);
       this.#topRowContinues = history[history.length - 1].wrap;
-    } else out = newFrame(from, target, options);
+    } else out += newFrame(from, target, options);
     if (out) this.#actions.push({ type: "write", text: out });
     this.#shown = target;
     this.#repaint = false;

@@ -66,11 +66,13 @@ export interface DisplayOptions {
 }
 
 /** Leaves the alternate screen; the terminal restores its main screen, cursor and pen. */
-const LEAVE_ALTERNATE = "\x1b[?1049l";
+export const LEAVE_ALTERNATE = "\x1b[?1049l";
 
 /**
  * The escapes that turn a terminal showing `from` into one showing `to`; with `from` null, the
- * escapes that draw `to` on a terminal in any state (the initial frame).
+ * escapes that draw `to` on a terminal in any state but showing its main screen (the initial
+ * frame): `to.main`, or `to`, is drawn on the screen shown. A terminal left on the alternate
+ * screen by an earlier frame must leave it first ({@link LEAVE_ALTERNATE}).
  *
  * @example
  * ```ts

@@ -48,9 +48,10 @@ import { blankRow, RowPainter } from "./row_painter.ts";
 const LEAVE_ALTERNATE = "\x1b[?1049l";
 
 /**
- * The escapes that make a terminal showing `shown` (null: unknown, drawn from nothing) add
- * `rows` to its history, oldest first, and then show `target`, with the cursor and modes as
- * `newFrame(shown, target)` leaves them. See the module documentation for the contract.
+ * The escapes that make a terminal showing `shown` (null: unknown, drawn from nothing on the
+ * main screen, as `newFrame(null, …)` draws) add `rows` to its history, oldest first, and then
+ * show `target`, with the cursor and modes as `newFrame(shown, target)` leaves them. See the
+ * module documentation for the contract.
  *
  * @example
  * ```ts
