@@ -37,15 +37,12 @@
  * @module
  */
 
-import { type DisplayOptions, newFrame } from "./display.ts";
+import { type DisplayOptions, LEAVE_ALTERNATE, newFrame } from "./display.ts";
 import { BLANK_STATE, type Framebuffer } from "./framebuffer.ts";
 import { FrameWriter, UNKNOWN } from "./frame_writer.ts";
 import { Attr, DEFAULT_COLOR, Renditions } from "./renditions.ts";
 import { CONTINUATION, type Row, RowBuilder } from "./row.ts";
 import { blankRow, RowPainter } from "./row_painter.ts";
-
-/** Leaves the alternate screen (the terminal restores its main screen). */
-const LEAVE_ALTERNATE = "\x1b[?1049l";
 
 /**
  * The escapes that make a terminal showing `shown` (null: unknown, drawn from nothing on the
