@@ -24,19 +24,24 @@ import { platform } from "../../_platform.ts";
 const KEY = Base64Key.fromBytes(new Uint8Array(16).fill(7));
 const enc = new TextEncoder();
 
-/** Our client (native scrollback announced) and a server offering none of our extensions. */
-function pair() {
-  const c = new ClientSession({
+/** Our client, with every extension it knows announced, in a `width`×`height` window. */
+function ourClient(width: number, height: number): ClientSession {
+  return new ClientSession({
     key: KEY,
     platform,
     now: 0,
     ip: "127.0.0.1",
     port: 60001,
-    width: 80,
-    height: 24,
+    width,
+    height,
     caps: { smcup: "", rmcup: "", ech: true, bce: true, titles: true },
     settings: { termInit: true, titlePrefix: "", features: CLIENT_FEATURES },
   });
+}
+
+/** Our client (native scrollback announced) and a server offering none of our extensions. */
+function pair() {
+  const c = ourClient(80, 24);
   const s = new ServerSession({ key: KEY, platform, now: 0, width: 80, height: 24, features: 0 });
   return { c, s };
 }
@@ -111,17 +116,7 @@ Deno.test("property: the answer is found where a regular expression over the byt
  * terminal (scrollback and an alternate screen, as real ones have) fed what the client writes.
  */
 function session(width: number, height: number) {
-  const c = new ClientSession({
-    key: KEY,
-    platform,
-    now: 0,
-    ip: "127.0.0.1",
-    port: 60001,
-    width,
-    height,
-    caps: { smcup: "", rmcup: "", ech: true, bce: true, titles: true },
-    settings: { termInit: true, titlePrefix: "", features: CLIENT_FEATURES },
-  });
+  const c = ourClient(width, height);
   const s = new ServerSession({ key: KEY, platform, now: 0, width: 80, height: 24 });
   const user = new Emulator(width, height, { historyLimit: 1000, altScreen: true });
   let now = 0;
