@@ -107,6 +107,8 @@ export function newFrame(
 
   const initialized = from !== null && to.width === from.width && to.height === from.height;
   if (!initialized) {
+    // Nothing is assumed of the terminal, its height included (it may lag the window's).
+    f.heightUnknown = opts.scrollbackSafe ?? false;
     if (from?.main) f.append(LEAVE_ALTERNATE);
     clearScreen(f, to, opts);
     paintScreen(f, null, to.main ?? to, opts);

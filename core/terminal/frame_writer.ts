@@ -13,6 +13,9 @@
  * not used to cross a soft-wrapped row, because xterm.js forgets the wrap of a row when a line
  * feed enters the next one.
  *
+ * With {@link FrameWriter.heightUnknown}, moves down on the main screen are CUD (`CSI n B`)
+ * instead of LF: see there.
+ *
  * @module
  */
 
@@ -32,6 +35,20 @@ export class FrameWriter {
   cursorVisible = true;
   /** Whether the terminal shows its alternate screen (set by the alternate-screen switches). */
   alternate = false;
+  /**
+   * The terminal may be shorter than the frame, and a scroll of its main screen would put a
+   * line into its history (a scrollback-safe repaint): moves down are CUD, never LF.
+   *
+   * A repaint follows a resize of the window, which changes again under the client when the
+   * user drags it: the terminal can read a repaint made for the size before its latest. On a
+   * terminal shorter than the frame, a line feed at its bottom scrolls it, pushing its top line
+   * into the user's scrollback, where the server's history brings that line again later. CUD
+   * stops at the bottom, so the rows that do not fit are drawn over the last one until the
+   * repaint for the new size. Only repaints: they start from a cleared screen, so LF and CUD
+   * leave the same rows; a frame drawn over another relies on LF to end a soft wrap into the
+   * row it enters (xterm.js forgets it there), and its terminal is the size it was drawn for.
+   */
+  heightUnknown = false;
   #fg = 0;
   #bg = 0;
   #attrs = 0;
@@ -97,7 +114,7 @@ export class FrameWriter {
       const down = row - lastRow;
       if (col === 0 && down >= 0 && down < 5 && !this.#wrapsIn(lastRow, row)) {
         if (lastCol !== 0) this.out += "\r";
-        this.out += "\n".repeat(down);
+        this.out += this.down(down);
         return;
       }
       if (down === 0 && lastCol < this.#width) {
@@ -113,6 +130,16 @@ export class FrameWriter {
       }
     }
     this.out += cup;
+  }
+
+  /**
+   * What moves the cursor `count` rows down in its column: line feeds, or CUD where a line feed
+   * must not scroll ({@link heightUnknown}, on the main screen). The caller keeps `row`.
+   */
+  down(count: number): string {
+    if (count === 0) return "";
+    if (!this.heightUnknown || this.alternate) return "\n".repeat(count);
+    return count === 1 ? "\x1b[B" : `\x1b[${count}B`;
   }
 
   /** Whether a soft-wrapped row lies in [from, to): line feeds from `from` to `to` would unwrap it. */

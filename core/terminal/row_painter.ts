@@ -233,14 +233,17 @@ export class RowPainter {
     return this.#end(y, wroteLast);
   }
 
-  /** After row `y`: continue into the next row if it wraps, else CR LF if the cursor is past the end. */
+  /**
+   * After row `y`: continue into the next row if it wraps, else CR and down a row (LF, or CUD in
+   * a scrollback-safe repaint: `FrameWriter.down`) if the cursor is past the end.
+   */
   #end(y: number, wroteLast: boolean): boolean {
     const f = this.#f;
     if (!wroteLast || y >= this.#to.height - 1) return false;
     f.row++;
     f.col = 0;
     if (this.#to.rows[y].wrap) return true;
-    f.append("\r\n");
+    f.append("\r" + f.down(1));
     return false;
   }
 

@@ -178,6 +178,10 @@ export function runWholeSession(s: WholeScenario): WholeResult {
         platform,
       }),
       // The user's terminal keeps a scrollback and has an alternate screen, as real ones do.
+      // Its resizes are mosh's (rows cut or added at the bottom), not those of xterm.js or
+      // tmux, which push rows into their scrollback on a shrink and tmux pulls them back on
+      // growth: the properties judge the client's drawing, not that (docs/scrollback.md,
+      // known limits).
       user: new Emulator(width, height, { historyLimit: USER_SCROLLBACK, altScreen: true }),
       index: clients.length,
     };

@@ -258,6 +258,30 @@ Deno.test("whole sessions: the user's scrollback is the server's history, with a
   );
 });
 
+Deno.test("whole sessions: a repaint that the terminal reads after the window changed again pushes nothing into the scrollback", () => {
+  // 5 -> 6 -> 5 rows in one instant: the repaint made for 6 rows reaches a terminal of 5.
+  const perfect = { delay: 0, jitter: 0, loss: 0, duplicate: 0, reorder: 0 };
+  const r = runWholeSession({
+    seed: 0,
+    c2s: perfect,
+    s2c: perfect,
+    width: 20,
+    height: 5,
+    blackouts: [],
+    rebinds: [],
+    typing: [],
+    resizes: [{ at: 14_987, width: 20, height: 6 }, { at: 14_987, width: 20, height: 5 }],
+    output: [{ at: 1000, text: "0:0:\r\n0:1:\r\n0:2:\r\n0:3:\r\n0:4:\r\n" }],
+    cleanUntil: 1000,
+    healAt: 15_000,
+    end: 30_400,
+    historyLimit: 1_000_000,
+    historyRowsPerFrame: 10,
+  });
+  assertSameScreen(r.userScreen, r.serverScreen);
+  assertSameHistory(r.userHistoryRows, r.serverHistoryRows, 10);
+});
+
 Deno.test("whole sessions: with a short history, what is kept is what the user's scrollback ends with (1,000 sessions)", () => {
   fc.assert(
     fc.property(

@@ -276,8 +276,29 @@ Deno.test("scrollback-safe: the full clear is CSI 1 J from the last row, never C
   assert.equal(
     newFrame(null, fb, { scrollbackSafe: true }),
     `${ESC}[?5l${ESC}[r${ESC}[0m${ESC}[3;3H${ESC}[1J${ESC}[K${ESC}[H${ESC}[?25l` +
-      `${ESC}[K\n${ESC}[K\n${ESC}[K${ESC}[2;3H${ESC}[?25h${ESC}[0m${MODES_OFF}`,
+      `${ESC}[K${ESC}[B${ESC}[K${ESC}[B${ESC}[K${ESC}[2;3H${ESC}[?25h${ESC}[0m${MODES_OFF}`,
   );
+});
+
+Deno.test("scrollback-safe: a repaint read by a terminal shorter than the frame pushes nothing into its history", () => {
+  // The window went 5 -> 6 -> 5 rows: the repaint made for 6 reaches the terminal at 5 rows.
+  // Rows reached by a move down (after "one", the blank row) and by the end of a full row.
+  const full = "x".repeat(20), alsoFull = "y".repeat(20);
+  const [fb] = frames(20, 6, `one\r\n${full}\r\nthree\r\n\r\n${alsoFull}\r\nsix`);
+  const out = newFrame(null, fb, { scrollbackSafe: true });
+  const user = new Emulator(20, 5, { historyLimit: 100 });
+  user.write(enc("a\r\nb\r\nc\r\nd\r\ne"));
+  user.write(enc(out));
+  assert.equal(user.historyEnd, 0, JSON.stringify(out));
+  // The rows that fit are the frame's; the last row is whatever was drawn over it last.
+  const shown = user.snapshot().rows.map((r) => r.toText().trimEnd());
+  assert.deepEqual(shown.slice(0, 4), ["one", full, "three", ""]);
+  // On a terminal of its size, the repaint is the frame (the repaint on a window of the size
+  // that came next draws it right).
+  const right = new Emulator(20, 6, { historyLimit: 100 });
+  right.write(enc(out));
+  assert.equal(frameDifference(right.snapshot(), fb), null);
+  assert.equal(right.historyEnd, 0);
 });
 
 Deno.test("scrollback-safe: on the main screen, the scroll shortcut deletes lines at row 2", () => {
