@@ -175,6 +175,8 @@ export function historyMarkerRow(skipped: number, width: number): Row {
  * piece; a last row that wraps (its line goes on past `rows`) is folded as far as it goes.
  */
 export function fitRows(rows: readonly Row[], width: number): Row[] {
+  // The usual case (history from a screen of the window's width) takes no copies per line.
+  if (rows.every((r) => r.width === width)) return [...rows];
   const out: Row[] = [];
   for (let start = 0; start < rows.length;) {
     let end = start + 1;
