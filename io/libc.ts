@@ -665,6 +665,9 @@ export function close(fd: number): void {
 
 /** The bytes of one struct pollfd { int fd; short events, revents; }. */
 export const POLLFD_BYTES = 8;
+/** Where `events` and `revents` are in a struct pollfd (x86-64 and aarch64 Linux alike). */
+const EVENTS_OFFSET = 4;
+export const REVENTS_OFFSET = 6;
 
 /** An array of struct pollfd for poll(2), one for each of `entries`, revents 0. */
 export function pollfds(entries: { fd: number; events: number }[]): Uint8Array<ArrayBuffer> {
@@ -672,14 +675,15 @@ export function pollfds(entries: { fd: number; events: number }[]): Uint8Array<A
   const view = new DataView(buf.buffer);
   entries.forEach(({ fd, events }, i) => {
     view.setInt32(POLLFD_BYTES * i, fd, true);
-    view.setInt16(POLLFD_BYTES * i + 4, events, true);
+    view.setInt16(POLLFD_BYTES * i + EVENTS_OFFSET, events, true);
   });
   return buf;
 }
 
 /** The `revents` poll(2) left in the `i`th struct pollfd of `buf`. */
 export function reventsOf(buf: Uint8Array, i: number): number {
-  return new DataView(buf.buffer, buf.byteOffset).getUint16(POLLFD_BYTES * i + 6, true);
+  const view = new DataView(buf.buffer, buf.byteOffset);
+  return view.getUint16(POLLFD_BYTES * i + REVENTS_OFFSET, true);
 }
 
 /** `fd`'s poll(2) `revents` for `events` right now (timeout 0), on this thread. */

@@ -49,7 +49,14 @@
 
 import type { Clock } from "./clock.ts";
 import { monotonicNow } from "./clock.ts";
-import { fixedBytes, pollBlocking, POLLFD_BYTES, pollfds, pollOnWorker } from "./libc.ts";
+import {
+  fixedBytes,
+  pollBlocking,
+  POLLFD_BYTES,
+  pollfds,
+  pollOnWorker,
+  REVENTS_OFFSET,
+} from "./libc.ts";
 import { SignalThread } from "./signal_thread.ts";
 
 /** While busy, the event loop gets a turn this often, ms. */
@@ -392,8 +399,8 @@ export class MainWait {
       const mine = new DataView(w.fds.buffer, w.fds.byteOffset);
       let ready = 0;
       for (let i = 0; i < w.count; i++, at += POLLFD_BYTES) {
-        const revents = result > 0 ? view.getUint16(at + 6, true) : 0;
-        mine.setUint16(i * POLLFD_BYTES + 6, revents, true);
+        const revents = result > 0 ? view.getUint16(at + REVENTS_OFFSET, true) : 0;
+        mine.setUint16(i * POLLFD_BYTES + REVENTS_OFFSET, revents, true);
         if (revents) ready++;
       }
       if (ready > 0) w.resolve(ready);
