@@ -4,6 +4,7 @@
 import { type Role, selfCommand } from "../../cli/self.ts";
 import { MOSH_CLIENT, MOSH_SERVER } from "../_debian_mosh.ts";
 import { shellQuote } from "./_tmux.ts";
+import { pollUntil } from "../_poll.ts";
 
 /** A bash with a bare "$ " prompt and no history: the shell the session tests run. */
 export const SHELL = ["/bin/bash", "--norc", "--noprofile"];
@@ -161,12 +162,7 @@ export function clientCommand(
 
 /** Waits until `pid` is gone, up to `ms`. */
 export async function waitGone(pid: number, ms = 10_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (!processAlive(pid)) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
+  return (await pollUntil(() => processAlive(pid), (alive) => !alive, ms)).done;
 }
 
 /** The pid of a client started by {@link clientCommand} for `port`: the process naming it. */

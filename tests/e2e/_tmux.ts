@@ -4,6 +4,8 @@
  * `close()` kills the tmux server and everything in it.
  */
 
+import { pollUntil } from "../_poll.ts";
+
 let counter = 0;
 
 /** Waits `ms` milliseconds. */
@@ -148,14 +150,9 @@ export class Tmux {
     ms = 10_000,
     what = "the screen",
   ): Promise<string> {
-    const deadline = Date.now() + ms;
-    let screen = "";
-    while (Date.now() < deadline) {
-      screen = await this.screen();
-      if (test(screen)) return screen;
-      await sleep(50);
-    }
-    throw new Error(`timed out waiting for ${what}; last screen:\n${screen}`);
+    const r = await pollUntil(() => this.screen(), test, ms);
+    if (r.done) return r.value;
+    throw new Error(`timed out waiting for ${what}; last screen:\n${r.value}`);
   }
 
   /**
@@ -176,12 +173,8 @@ export class Tmux {
 
   /** Waits for the command to exit; returns its status. */
   async waitExit(ms = 10_000): Promise<number | null> {
-    const deadline = Date.now() + ms;
-    while (Date.now() < deadline) {
-      const e = await this.exited();
-      if (e.dead) return e.status;
-      await sleep(50);
-    }
+    const r = await pollUntil(() => this.exited(), (e) => e.dead, ms);
+    if (r.done) return r.value.status;
     throw new Error(`command still running after ${ms} ms; screen:\n${await this.screen()}`);
   }
 

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { selfCommand } from "../../cli/self.ts";
 import { clientCommand, clientPid, SHELL, SHELL_ENV, startServer, waitGone } from "./_programs.ts";
 import { shellQuote, sleep, Tmux } from "./_tmux.ts";
+import { pollUntil } from "../_poll.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 const AFTER = `; echo "exit=$?"; stty -a | grep -o -- '-\\?icanon' | head -1; sleep 30`;
@@ -98,9 +99,8 @@ Deno.test({
       );
       assert.match(suspended, /Stopped|outer>/);
       const pid = clientPid(s.port);
-      const deadline = Date.now() + 3000;
-      while (procState(pid) !== "T" && Date.now() < deadline) await sleep(20);
-      assert.equal(procState(pid), "T", "the client is stopped");
+      const state = await pollUntil(() => procState(pid), (s) => s === "T", 3000, 20);
+      assert.equal(state.value, "T", "the client is stopped");
       await tmux.type("fg");
       await tmux.keys("Enter");
       const back = await tmux.waitFor(

@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { sleep, Tmux } from "./_tmux.ts";
+import { pollUntil } from "../_poll.ts";
 import type { Expectations } from "./_history_frame_app.ts";
 
 const haveTmux = await new Deno.Command("tmux", { args: ["-V"], stdout: "null", stderr: "null" })
@@ -44,11 +45,12 @@ Deno.test({
       historyLimit: 50000,
     });
     try {
-      const deadline = Date.now() + 30_000;
-      while (Date.now() < deadline) {
-        if (await Deno.stat(file).then(() => true, () => false)) break;
-        await sleep(100);
-      }
+      await pollUntil(
+        () => Deno.stat(file).then(() => true, () => false),
+        (yes) => yes,
+        30_000,
+        100,
+      );
       const want: Expectations = JSON.parse(await Deno.readTextFile(file));
       await t.settled();
 

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { startServer, waitGone } from "./_programs.ts";
+import { pollUntil } from "../_poll.ts";
 import { TestClient } from "../security/_client.ts";
 import { moshMissing } from "../_debian_mosh.ts";
 import { chdirError } from "../../io/daemon.ts";
@@ -111,14 +112,9 @@ async function whoFor(pid: number): Promise<string[]> {
 }
 
 async function waitForWho(pid: number, test: (lines: string[]) => boolean, what: string) {
-  const deadline = Date.now() + 10_000;
-  let lines: string[] = [];
-  while (Date.now() < deadline) {
-    lines = await whoFor(pid);
-    if (test(lines)) return lines;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}; who says: ${JSON.stringify(lines)}`);
+  const r = await pollUntil(() => whoFor(pid), test, 10_000);
+  if (r.done) return r.value;
+  throw new Error(`timed out waiting for ${what}; who says: ${JSON.stringify(r.value)}`);
 }
 
 Deno.test({

@@ -10,6 +10,7 @@ import { Base64Key } from "../../core/crypto/key.ts";
 import { UserStream } from "../../core/statesync/user_stream.ts";
 import { udpNetwork } from "../../io/datagram.ts";
 import { shellQuote, sleep, Tmux } from "./_tmux.ts";
+import { pollUntil } from "../_poll.ts";
 import { sshdUnavailable, startSshd } from "./_sshd.ts";
 import {
   clientCommand,
@@ -75,10 +76,8 @@ async function listed(pid: number): Promise<string> {
 
 /** Waits until `mosh-server list` shows `pid`, or fails after `ms`. */
 async function waitListed(pid: number, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await listed(pid))) {
-    if (Date.now() > deadline) throw new Error(`session ${pid} is not listed after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
+  if (!(await pollUntil(() => listed(pid), (line) => line !== "", ms)).done) {
+    throw new Error(`session ${pid} is not listed after ${ms} ms`);
   }
 }
 

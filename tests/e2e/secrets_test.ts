@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { clientCommand, clientPid, startServer } from "./_programs.ts";
 import { shellQuote, sleep, Tmux } from "./_tmux.ts";
+import { pollUntil } from "../_poll.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
@@ -25,16 +26,10 @@ function coreLimits(pid: number): { soft: string; hard: string } {
 
 /** Waits until `path` exists, up to `ms`. */
 async function waitForFile(path: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    try {
-      Deno.lstatSync(path);
-      return;
-    } catch {
-      await sleep(25);
-    }
+  const exists = () => Deno.lstat(path).then(() => true, () => false);
+  if (!(await pollUntil(exists, (yes) => yes, ms, 25)).done) {
+    throw new Error(`${path} did not appear within ${ms} ms`);
   }
-  throw new Error(`${path} did not appear within ${ms} ms`);
 }
 
 Deno.test({

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { MOSH_CLIENT, moshMissing } from "../_debian_mosh.ts";
 import { startServer, waitGone } from "../e2e/_programs.ts";
+import { pollUntil } from "../_poll.ts";
 import { Transport } from "../../core/transport/transport.ts";
 import { UserStream } from "../../core/statesync/user_stream.ts";
 import { CompleteTerminal } from "../../core/statesync/complete_terminal.ts";
@@ -76,10 +77,7 @@ class ExtendedHost implements SyncState<ExtendedHost> {
 
 /** Waits until `done()` (checking every 50 ms, at most `ms`), or fails saying `what`. */
 async function until(done: () => boolean, ms: number, what: () => string): Promise<void> {
-  for (let waited = 0; !done(); waited += 50) {
-    if (waited >= ms) assert.fail(`timed out: ${what()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  if (!(await pollUntil(done, (yes) => yes, ms)).done) assert.fail(`timed out: ${what()}`);
 }
 
 const interop = { ignore: moshMissing, sanitizeOps: false, sanitizeResources: false };
