@@ -169,17 +169,15 @@ export class CompleteTerminal implements SyncState<CompleteTerminal> {
     extras: Extras,
     context: TerminalContext,
     source: HistorySource | null,
-    fresh = false,
-    startScreen = fresh,
-    delivered: DeliveredHistory | null = null,
+    marks: { fresh?: boolean; startScreen?: boolean; delivered?: DeliveredHistory | null } = {},
   ) {
     this.fb = fb;
     this.#extras = extras;
     this.#context = context;
     this.#source = source;
-    this.#fresh = fresh;
-    this.#startScreen = startScreen;
-    this.delivered = delivered;
+    this.#fresh = marks.fresh ?? false;
+    this.#startScreen = marks.startScreen ?? this.#fresh;
+    this.delivered = marks.delivered ?? null;
   }
 
   /**
@@ -193,7 +191,8 @@ export class CompleteTerminal implements SyncState<CompleteTerminal> {
     context: TerminalContext = new TerminalContext(),
     source: HistorySource | null = null,
   ): CompleteTerminal {
-    return new CompleteTerminal(Framebuffer.blank(width, height), NO_EXTRAS, context, source, true);
+    const blank = Framebuffer.blank(width, height);
+    return new CompleteTerminal(blank, NO_EXTRAS, context, source, { fresh: true });
   }
 
   /** The newest client state whose input the application has had time to echo. */
@@ -221,8 +220,8 @@ export class CompleteTerminal implements SyncState<CompleteTerminal> {
 
   #with(extras: Partial<Extras>): CompleteTerminal {
     const all = { ...this.#extras, ...extras };
-    const start = this.#startScreen; // the same screen
-    return new CompleteTerminal(this.fb, all, this.#context, this.#source, false, start);
+    const startScreen = this.#startScreen; // the same screen
+    return new CompleteTerminal(this.fb, all, this.#context, this.#source, { startScreen });
   }
 
   /** This state with another screen (the server's newest snapshot). */
@@ -359,8 +358,8 @@ export class CompleteTerminal implements SyncState<CompleteTerminal> {
       } else drawn = true;
     }
     if (!drawn) {
-      const start = this.#startScreen;
-      return new CompleteTerminal(this.fb, extras, this.#context, null, false, start, delivered);
+      const startScreen = this.#startScreen;
+      return new CompleteTerminal(this.fb, extras, this.#context, null, { startScreen, delivered });
     }
     const emulator = this.#context.emulatorAt(this.fb);
     for (const item of list) {
@@ -369,7 +368,7 @@ export class CompleteTerminal implements SyncState<CompleteTerminal> {
     }
     emulator.takeReplies();
     const fb = this.#context.snapshot();
-    return new CompleteTerminal(fb, extras, this.#context, null, false, false, delivered);
+    return new CompleteTerminal(fb, extras, this.#context, null, { delivered });
   }
 
   /**
