@@ -19,7 +19,7 @@
  * @module
  */
 
-import { RUN_ENV, V8_FLAGS } from "../cli/self.ts";
+import { RUN_ENV, sourceCommand } from "../cli/self.ts";
 import { peakRssMb, privateMb, rssMb } from "./_measure.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -72,9 +72,7 @@ export function floorIdle(settleMs: number): Promise<Idle> {
  */
 export function partsIdle(settleMs: number, seq = false): Promise<Idle> {
   const script = new URL("./_parts.ts", import.meta.url).pathname;
-  const config = new URL("../deno.json", import.meta.url).pathname;
-  const args = ["run", "-A", "--quiet", V8_FLAGS, "--config", config, script];
-  return idleOf(seq ? [...args, "seq"] : args, settleMs);
+  return idleOf(sourceCommand(script, seq ? ["seq"] : []).args, settleMs);
 }
 
 /** Resident memory of a process that waits: all of it, the part it alone holds, its peak, MB. */

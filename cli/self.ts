@@ -100,10 +100,18 @@ export function selfCommand(role: Role, args: string[]): SelfCommand {
       env: RUN_ENV,
     };
   }
+  return sourceCommand(new URL(ENTRY[role], import.meta.url).pathname, args);
+}
+
+/**
+ * The command line that runs the module at `entry` from source as our programs run (our V8
+ * flags, deno.json, {@link RUN_ENV}): a role's entry, or a benchmark's process that must hold
+ * what our programs hold (bench/_parts.ts).
+ */
+export function sourceCommand(entry: string, args: string[]): SelfCommand {
   const config = new URL("../deno.json", import.meta.url).pathname;
-  const entry = new URL(ENTRY[role], import.meta.url).pathname;
   return {
-    cmd,
+    cmd: Deno.execPath(),
     args: ["run", "-A", "--quiet", V8_FLAGS, "--config", config, entry, ...args],
     env: RUN_ENV,
   };
